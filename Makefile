@@ -1,0 +1,37 @@
+# CodeLedger: `make run` starts the product on embedded defaults, `make test` runs the suite.
+SHELL := /bin/bash
+PYTHON ?= python3
+UV_VERSION := 0.13.9
+UV := .local/tools/bin/uv
+VENV := .venv
+export UV_PYTHON_DOWNLOADS := never
+
+.PHONY: install run stop test lint format
+
+$(UV):
+	$(PYTHON) -m venv .local/tools
+	.local/tools/bin/pip install --quiet "uv==$(UV_VERSION)"
+
+# Installs exactly what uv.lock pins (runtime and dev groups) into .venv.
+$(VENV)/.installed: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen --python $(PYTHON)
+	touch $@
+
+install: $(VENV)/.installed
+
+run: install
+	deploy/local/run.sh
+
+stop:
+	$(VENV)/bin/python deploy/local/localservices.py elasticsearch stop
+
+test: install
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .

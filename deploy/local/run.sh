@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# `make run`: the embedded default. Starts the local Elasticsearch node (unless ELASTICSEARCH_URL
+# points elsewhere), migrates, and serves http://127.0.0.1:8000. Ctrl-C stops everything.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+PY=.venv/bin/python
+
+if [ -z "${ELASTICSEARCH_URL:-}" ]; then
+  "$PY" deploy/local/localservices.py elasticsearch start
+  trap '"$PY" deploy/local/localservices.py elasticsearch stop' EXIT
+fi
+"$PY" manage.py migrate --noinput
+echo "CodeLedger: http://127.0.0.1:${PORT:-8000}/  (API docs: /api/docs/, health: /healthz)"
+"$PY" manage.py runserver "127.0.0.1:${PORT:-8000}"

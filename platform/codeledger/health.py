@@ -1,0 +1,53 @@
+"""`/healthz`: the state of each service the product needs, 200 when all are up, else 503."""
+
+import time
+
+from django.conf import settings
+from django.db import connection
+from django.http import JsonResponse
+from django.views.decorators.cache import never_cache
+from kombu import Connection
+
+from codeledger.elastic import elasticsearch_client
+
+
+def _check_database() -> dict:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return {"status": "up", "vendor": connection.vendor}
+
+
+def _check_broker() -> dict:
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        return {"status": "eager", "detail": "no broker configured: tasks run after commit"}
+    with Connection(settings.CELERY_BROKER_URL, connect_timeout=2) as broker:
+        broker.ensure_connection(max_retries=1, timeout=2)
+    return {"status": "up"}
+
+
+def _check_elasticsearch() -> dict:
+    # The minimal node has no `GET /`, so ping() would fail: ask for cluster health instead.
+    health = elasticsearch_client().options(request_timeout=3).cluster.health()
+    return {"status": "up", "cluster": health["status"]}
+
+
+CHECKS = {
+    "database": _check_database,
+    "broker": _check_broker,
+    "elasticsearch": _check_elasticsearch,
+}
+
+
+@never_cache
+def healthz(request):
+    report, failing = {}, []
+    for name, check in CHECKS.items():
+        started = time.perf_counter()
+        try:
+            report[name] = check()
+        except Exception as error:  # any failure of a dependency is a "down", named below
+            report[name] = {"status": "down", "detail": f"{type(error).__name__}: {error}"[:300]}
+            failing.append(name)
+        report[name]["ms"] = round((time.perf_counter() - started) * 1000, 1)
+    body = {"status": "down" if failing else "up", "failing": failing, "checks": report}
+    return JsonResponse(body, status=503 if failing else 200)

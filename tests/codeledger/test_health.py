@@ -1,0 +1,57 @@
+"""/healthz names each service and answers 503 when one is down."""
+
+import pytest
+
+from localservices import ElasticsearchNode
+
+
+@pytest.mark.django_db
+def test_healthz_is_up_when_database_and_elasticsearch_answer(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "up"
+    assert body["checks"]["database"]["status"] == "up"
+    assert body["checks"]["database"]["vendor"] == "postgresql"
+    assert body["checks"]["elasticsearch"]["status"] == "up"
+    assert body["checks"]["broker"]["status"] == "eager"
+
+
+@pytest.mark.django_db
+def test_healthz_checks_a_real_broker(client, settings, redis_url):
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    settings.CELERY_BROKER_URL = redis_url
+    assert client.get("/healthz").json()["checks"]["broker"]["status"] == "up"
+
+    settings.CELERY_BROKER_URL = "redis://127.0.0.1:1/0"
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["failing"] == ["broker"]
+
+
+@pytest.fixture
+def own_elasticsearch_node(tmp_path, settings):
+    """A node of this test's own, so stopping it leaves the session's node alone."""
+    tmp_path.chmod(0o755)
+    node = ElasticsearchNode(base=tmp_path / "es")
+    node.start()
+    settings.ELASTICSEARCH_URL = node.url
+    yield node
+    node.stop()
+
+
+@pytest.mark.slow
+@pytest.mark.django_db
+def test_healthz_reports_a_stopped_elasticsearch_and_recovers(client, own_elasticsearch_node):
+    assert client.get("/healthz").status_code == 200
+
+    own_elasticsearch_node.stop()
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    body = response.json()
+    assert body["failing"] == ["elasticsearch"]
+    assert body["checks"]["elasticsearch"]["status"] == "down"
+    assert body["checks"]["database"]["status"] == "up"
+
+    own_elasticsearch_node.start()
+    assert client.get("/healthz").status_code == 200

@@ -1,0 +1,78 @@
+"""Settings: the stdlib is not shadowed, bad configuration fails clearly, production is hardened."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def run_manage(*args, **env_overrides):
+    env = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY"}}
+    env.update(env_overrides)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_platform_source_root_does_not_shadow_the_standard_library():
+    code = (
+        "import uuid, platform; print(platform.system(), platform.__file__, uuid.uuid4().version)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "PYTHONPATH": f"{REPO}:{REPO / 'platform'}"},
+    )
+    system, module_file, version = result.stdout.split()
+    assert system == "Linux"
+    assert not module_file.startswith(str(REPO))
+    assert version == "4"
+    assert not (REPO / "platform" / "__init__.py").exists()
+
+
+def test_manage_py_finds_the_apps_from_the_repository_root():
+    result = run_manage(
+        "shell", "-c", "import events, editorial, search, platform; print(platform.system())"
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "Linux"
+
+
+def test_malformed_database_url_fails_with_a_clear_message():
+    result = run_manage("check", DATABASE_URL="not-a-url")
+    assert result.returncode != 0
+    assert "DATABASE_URL is malformed" in result.stderr
+
+
+def test_production_mode_requires_a_secret_key():
+    result = run_manage("check", DEBUG="false", ALLOWED_HOSTS="codes.example.org")
+    assert result.returncode != 0
+    assert "SECRET_KEY is required" in result.stderr
+
+
+def test_production_mode_passes_check_deploy_without_warnings():
+    result = run_manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        DEBUG="false",
+        SECRET_KEY="k" * 20 + "-production-secret-key-0123456789-abcdefghij",
+        ALLOWED_HOSTS="codes.example.org",
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_requests_are_not_wrapped_in_one_transaction(settings):
+    assert settings.DATABASES["default"]["ATOMIC_REQUESTS"] is False

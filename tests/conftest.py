@@ -1,0 +1,106 @@
+"""Real services for the whole test run: throwaway PostgreSQL, Redis and Elasticsearch.
+
+Each is started once per session from the installed binaries (deploy/local/localservices.py),
+on free ports, and removed afterwards. To reuse running instances instead, set
+TEST_DATABASE_URL (a PostgreSQL server URL), TEST_REDIS_URL or TEST_ELASTICSEARCH_URL.
+"""
+
+import contextlib
+import os
+import shutil
+import tempfile
+import uuid
+from pathlib import Path
+
+import environ
+import pytest
+from django.conf import settings
+from django.db import connections
+
+from localservices import ElasticsearchNode, PostgresServer, RedisServer
+
+
+@pytest.fixture(scope="session")
+def services_dir():
+    folder = Path(tempfile.mkdtemp(prefix="codeledger-test-"))
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def elasticsearch_url(services_dir):
+    """URL of the session's Elasticsearch node; settings point at it for the whole run."""
+    if url := os.environ.get("TEST_ELASTICSEARCH_URL"):
+        node = None
+    else:
+        node = ElasticsearchNode(base=services_dir / "elasticsearch")
+        url = node.url
+        node.start()
+    settings.ELASTICSEARCH_URL = url
+    os.environ["ELASTICSEARCH_URL"] = url
+    yield url
+    if node:
+        node.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres_url(services_dir):
+    if url := os.environ.get("TEST_DATABASE_URL"):
+        yield url
+        return
+    server = PostgresServer(base=services_dir / "postgres")
+    server.start()
+    yield server.url
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def redis_url(services_dir):
+    if url := os.environ.get("TEST_REDIS_URL"):
+        yield url
+        return
+    server = RedisServer(base=services_dir / "redis")
+    server.start()
+    yield server.url
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(postgres_url):
+    """Tests run against PostgreSQL, never the embedded SQLite default."""
+    from codeledger.settings import database_settings
+
+    settings.DATABASES["default"] = database_settings(environ.Env.db_url_config(postgres_url))
+    # Django may already hold a connection built from the SQLite default: forget it.
+    connections.close_all()
+    connections.__dict__.pop("settings", None)
+    with contextlib.suppress(AttributeError):
+        del connections["default"]
+    os.environ["DATABASE_URL"] = postgres_url
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _real_services(elasticsearch_url):
+    """Every test sees the throwaway Elasticsearch, never a developer's local node."""
+    return elasticsearch_url
+
+
+@pytest.fixture
+def es_namespace(settings):
+    """A unique index prefix per test, and its indices removed afterwards."""
+    from codeledger.elastic import elasticsearch_client
+
+    prefix = f"test-{uuid.uuid4().hex[:10]}"
+    yield prefix
+    client = elasticsearch_client()
+    # Deleting by wildcard is refused (action.destructive_requires_name): name each index.
+    indices = list(client.indices.get(index=f"{prefix}*", expand_wildcards="all"))
+    if indices:
+        client.indices.delete(index=",".join(indices))
+    templates = (
+        client.options(ignore_status=404)
+        .indices.get_index_template(name=f"{prefix}*")
+        .get("index_templates", [])
+    )
+    for template in templates:
+        client.indices.delete_index_template(name=template["name"])
