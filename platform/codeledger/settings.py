@@ -175,6 +175,12 @@ CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
+# Catch projections up after each commit (a beat schedule does it too, in case a message is lost).
+EVENTS_CATCH_UP_AFTER_COMMIT = env.bool("EVENTS_CATCH_UP_AFTER_COMMIT", default=True)
+CELERY_BEAT_SCHEDULE = {
+    "projections-catch-up": {"task": "events.tasks.catch_up_projections", "schedule": 5.0},
+}
+
 # --- API -----------------------------------------------------------------------------------
 
 REST_FRAMEWORK = {

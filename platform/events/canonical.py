@@ -1,0 +1,73 @@
+"""Canonical JSON and the hash chain: the same bytes, and so the same hash, on any machine.
+
+Canonical form: keys sorted, no insignificant whitespace, UTF-8, times as UTC ISO-8601 with
+microseconds and a `Z`, UUIDs as lowercase hyphenated strings. Floats are refused: event content
+carries identifiers, text, integers and booleans, and a float's text form is not portable.
+"""
+
+import hashlib
+import json
+import uuid
+from datetime import UTC, date, datetime
+
+GENESIS_HASH = "0" * 64
+
+
+def canonical_time(moment: datetime) -> str:
+    if moment.tzinfo is None:
+        raise ValueError("naive datetimes have no canonical form: give a timezone")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _plain(value):
+    """Turn a value into JSON-native types, refusing what has no canonical form."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            # PostgreSQL's jsonb cannot hold NUL: refuse it before anything is written.
+            raise ValueError("NUL characters (\\x00) cannot be stored in events")
+        return value
+    if value is None or isinstance(value, bool | int):
+        return value
+    if isinstance(value, float):
+        raise TypeError(f"floats are not allowed in events ({value!r}): use an integer or a string")
+    if isinstance(value, dict):
+        if not all(isinstance(key, str) for key in value):
+            raise TypeError("event JSON objects must have string keys")
+        return {_plain(key): _plain(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(item) for item in value]
+    if isinstance(value, datetime):
+        return canonical_time(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    raise TypeError(f"{type(value).__name__} cannot be stored in an event")
+
+
+def plain_json(value):
+    """The JSON-native form of event data or meta (what is stored and what is hashed)."""
+    return _plain(value)
+
+
+def canonical_json(value) -> str:
+    return json.dumps(_plain(value), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def event_content(*, stream, version, event_id, type, schema, data, meta, recorded_at) -> dict:
+    """The part of an event that its hash covers. Position is not in it: the chain's order is."""
+    return {
+        "stream": stream,
+        "version": version,
+        "event_id": str(event_id),
+        "type": type,
+        "schema": schema,
+        "data": data,
+        "meta": meta,
+        "recorded_at": canonical_time(recorded_at),
+    }
+
+
+def chain_hash(prev_hash: str, content: dict) -> str:
+    """hash = SHA-256(prev_hash + canonical JSON of the event)."""
+    return hashlib.sha256((prev_hash + canonical_json(content)).encode("utf-8")).hexdigest()

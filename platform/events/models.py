@@ -1,0 +1,77 @@
+from django.db import models
+
+
+class Event(models.Model):
+    """One immutable event. The database refuses UPDATE, DELETE and TRUNCATE (migration 0002)."""
+
+    position = models.BigAutoField(primary_key=True)
+    stream = models.CharField(max_length=200)
+    version = models.PositiveIntegerField()
+    event_id = models.UUIDField(unique=True)
+    type = models.CharField(max_length=100)
+    schema = models.PositiveSmallIntegerField(default=1)
+    data = models.JSONField()
+    meta = models.JSONField(default=dict)
+    recorded_at = models.DateTimeField()
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [
+            models.UniqueConstraint(fields=["stream", "version"], name="events_stream_version"),
+        ]
+        indexes = [models.Index(fields=["type", "position"], name="events_type_position")]
+
+    def __str__(self):
+        return f"#{self.position} {self.stream}@{self.version} {self.type}"
+
+
+class ProjectorState(models.Model):
+    """Where a projector stands in the global feed, and how its last runs went."""
+
+    name = models.CharField(max_length=100, primary_key=True)
+    checkpoint = models.BigIntegerField(default=0)
+    last_success_at = models.DateTimeField(null=True, blank=True)
+    failures = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    last_error_at = models.DateTimeField(null=True, blank=True)
+    failing_position = models.BigIntegerField(null=True, blank=True)
+    retry_after = models.DateTimeField(null=True, blank=True)
+    halted = models.BooleanField(default=False)
+
+    def __str__(self):
+        return f"{self.name} @ {self.checkpoint}"
+
+
+class SkippedEvent(models.Model):
+    """An event an operator told a halted projector to pass over, with the reason."""
+
+    projector = models.CharField(max_length=100)
+    position = models.BigIntegerField()
+    reason = models.TextField()
+    error = models.TextField(blank=True)
+    skipped_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["projector", "position"], name="events_skip_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.projector} skipped #{self.position}"
+
+
+class StreamSummary(models.Model):
+    """Read model of the `streams` projector: every stream with its version and last event."""
+
+    stream = models.CharField(max_length=200, primary_key=True)
+    version = models.PositiveIntegerField()
+    event_count = models.PositiveIntegerField()
+    first_position = models.BigIntegerField()
+    last_position = models.BigIntegerField()
+    last_type = models.CharField(max_length=100)
+    last_recorded_at = models.DateTimeField()
+
+    def __str__(self):
+        return f"{self.stream}@{self.version}"

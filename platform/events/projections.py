@@ -1,0 +1,333 @@
+"""Projectors and the runner that keeps each one caught up with the global feed.
+
+A projector has a name, the event types it handles and a checkpoint (ProjectorState). One batch
+is one database transaction that locks the projector's state row (so only one runner works on a
+projector at a time), reads the events after the checkpoint, applies them and advances the
+checkpoint:
+- a database projector writes its read model in that same transaction: exactly-once effect;
+- a projector into another store (`transactional = False`, e.g. Elasticsearch) must write
+  idempotently; a crash after its write and before the commit replays the batch harmlessly.
+
+A failing batch is retried event by event to find the failing event; failures are counted and
+retried with backoff; after MAX_FAILURES the projector halts at that event and shows the error
+until an operator resumes it or skips the event with a reason. Transient errors of the target
+store (`is_transient`) never halt a projector: it waits and retries.
+"""
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from events.models import ProjectorState, SkippedEvent
+from events.store import RecordedEvent, head_position, read_all
+
+log = logging.getLogger(__name__)
+
+MAX_FAILURES = 5
+MAX_BACKOFF_SECONDS = 300
+
+
+class Projector:
+    """Base class. Subclasses set `name` and `handles` and implement `apply` and `clear`."""
+
+    name: str = ""
+    handles: frozenset[str] | None = None  # None: every event type
+    transactional: bool = True
+    batch_size: int = 500
+    upcast: bool = True  # False for projectors that read only the envelope, not the data
+
+    def apply(self, events: Sequence[RecordedEvent]) -> None:
+        raise NotImplementedError
+
+    def clear(self) -> None:
+        """Remove all read-model state (a rebuild starts from here)."""
+        raise NotImplementedError
+
+    def snapshot(self):
+        """The read model as comparable data (the projection property test compares these)."""
+        raise NotImplementedError
+
+    def is_transient(self, error: Exception) -> bool:
+        """True when the error is the target store being unavailable, not the event's fault."""
+        return False
+
+
+_projectors: dict[str, Projector] = {}
+
+
+def register(projector: Projector) -> Projector:
+    if not projector.name:
+        raise ValueError("a projector needs a name")
+    _projectors[projector.name] = projector
+    return projector
+
+
+def unregister(name: str) -> None:
+    _projectors.pop(name, None)
+
+
+def get_projector(name: str) -> Projector:
+    try:
+        return _projectors[name]
+    except KeyError:
+        known = ", ".join(sorted(_projectors)) or "none"
+        raise LookupError(f"no projector named {name!r} (registered: {known})") from None
+
+
+def projector_names() -> list[str]:
+    return sorted(_projectors)
+
+
+@dataclass
+class RunResult:
+    name: str
+    status: str  # caught_up | busy | halted | waiting | failed
+    applied: int = 0
+    checkpoint: int = 0
+    error: str = ""
+
+
+def backoff(failures: int) -> timedelta:
+    return timedelta(seconds=min(2**failures, MAX_BACKOFF_SECONDS))
+
+
+def _state(name: str, *, skip_locked: bool) -> ProjectorState | None:
+    ProjectorState.objects.get_or_create(name=name)
+    rows = ProjectorState.objects.select_for_update(skip_locked=skip_locked).filter(name=name)
+    return rows.first()
+
+
+def _read_batch(projector: Projector, after: int, upto: int) -> tuple[list[RecordedEvent], int]:
+    """The next events to apply and the checkpoint to store once they are applied."""
+    events = read_all(
+        after=after,
+        limit=projector.batch_size,
+        upto=upto,
+        types=None if projector.handles is None else sorted(projector.handles),
+        upcast=projector.upcast,
+    )
+    # A short batch means everything up to `upto` (a committed head) has been seen, including
+    # events of types this projector ignores: the checkpoint can move to `upto` itself.
+    checkpoint = events[-1].position if len(events) == projector.batch_size else upto
+    return events, checkpoint
+
+
+def _record_failure(
+    state: ProjectorState, projector: Projector, event: RecordedEvent | None, error: Exception
+) -> None:
+    transient = projector.is_transient(error)
+    if not transient:
+        state.failures += 1
+    state.last_error = f"{type(error).__name__}: {error}"[:2000]
+    state.last_error_at = timezone.now()
+    state.failing_position = event.position if event else None
+    state.retry_after = timezone.now() + backoff(max(state.failures, 1))
+    if state.failures >= MAX_FAILURES:
+        state.halted = True
+        log.error(
+            "projector %s halted at position %s: %s",
+            projector.name,
+            state.failing_position,
+            state.last_error,
+        )
+    else:
+        log.warning(
+            "projector %s failed at position %s (%s, failure %d): %s",
+            projector.name,
+            state.failing_position,
+            "transient" if transient else "event",
+            state.failures,
+            state.last_error,
+        )
+
+
+def _apply_one_by_one(projector, state, events) -> tuple[int, Exception | None, RecordedEvent]:
+    """Find the failing event of a failed batch, keeping the events before it applied."""
+    for applied, event in enumerate(events):
+        try:
+            with transaction.atomic():
+                projector.apply([event])
+        except Exception as error:
+            return applied, error, event
+        state.checkpoint = event.position
+    raise AssertionError("the batch failed, but each of its events applied alone")
+
+
+def _run_batch(projector: Projector, *, force: bool) -> RunResult:
+    """One transaction: lock the state, read, apply, advance the checkpoint."""
+    with transaction.atomic():
+        state = _state(projector.name, skip_locked=True)
+        if state is None:
+            return RunResult(projector.name, "busy")
+        result = RunResult(projector.name, "caught_up", checkpoint=state.checkpoint)
+        if state.halted:
+            result.status, result.error = "halted", state.last_error
+            return result
+        if not force and state.retry_after and timezone.now() < state.retry_after:
+            result.status, result.error = "waiting", state.last_error
+            return result
+        events, checkpoint = _read_batch(projector, state.checkpoint, head_position())
+        if not events and checkpoint == state.checkpoint:
+            return result
+        try:
+            with transaction.atomic():
+                if events:
+                    projector.apply(events)
+        except Exception as error:
+            applied, error, failed = (
+                _apply_one_by_one(projector, state, events)
+                if len(events) > 1 and not projector.is_transient(error)
+                else (0, error, events[0])
+            )
+            _record_failure(state, projector, failed, error)
+            state.save()
+            result.status, result.applied, result.error = "failed", applied, state.last_error
+            result.checkpoint = state.checkpoint
+            return result
+        state.checkpoint = checkpoint
+        state.last_success_at = timezone.now()
+        state.failures, state.retry_after, state.failing_position = 0, None, None
+        state.save()
+        result.applied, result.checkpoint = len(events), checkpoint
+        result.status = "more" if len(events) == projector.batch_size else "caught_up"
+        return result
+
+
+def catch_up(name: str, *, force: bool = False, max_batches: int | None = None) -> RunResult:
+    """Apply every event after the projector's checkpoint, batch by batch."""
+    projector = get_projector(name)
+    total, batches = 0, 0
+    while True:
+        result = _run_batch(projector, force=force)
+        total += result.applied
+        batches += 1
+        if result.status != "more" or (max_batches and batches >= max_batches):
+            result.applied = total
+            if result.status == "more":
+                result.status = "caught_up" if max_batches is None else "more"
+            return result
+
+
+def catch_up_all(*, force: bool = False) -> list[RunResult]:
+    results = []
+    for name in projector_names():
+        try:
+            results.append(catch_up(name, force=force))
+        except Exception as error:  # a broken projector must not stop the others
+            log.exception("catch-up of %s failed", name)
+            results.append(RunResult(name, "failed", error=str(error)))
+    return results
+
+
+def rebuild(name: str, *, progress: Callable[[int, int], None] | None = None) -> RunResult:
+    """Rebuild a database projection from position 0 in one transaction.
+
+    The transaction is the shadow copy: until it commits, every reader keeps seeing the previous
+    read model (MVCC on PostgreSQL, WAL snapshots on SQLite), so nobody sees it empty or half
+    built. Appends go on meanwhile; the rebuild catches up to the head it finds at its end.
+    Projectors into other stores provide their own `rebuild` (e.g. a new index and an alias swap).
+    """
+    projector = get_projector(name)
+    if hasattr(projector, "rebuild"):
+        return projector.rebuild(progress=progress)
+    if not projector.transactional:
+        raise NotImplementedError(f"projector {name!r} does not support rebuilds")
+    applied = 0
+    with transaction.atomic():
+        state = _state(name, skip_locked=False)
+        projector.clear()
+        checkpoint = 0
+        while True:
+            head = head_position()
+            events, next_checkpoint = _read_batch(projector, checkpoint, head)
+            if events:
+                projector.apply(events)
+                applied += len(events)
+            checkpoint = next_checkpoint
+            if progress:
+                progress(checkpoint, head)
+            if len(events) < projector.batch_size and checkpoint >= head_position():
+                break
+        state.checkpoint = checkpoint
+        state.failures, state.halted, state.retry_after, state.failing_position = (
+            0,
+            False,
+            None,
+            None,
+        )
+        state.last_success_at = timezone.now()
+        state.save()
+    return RunResult(name, "caught_up", applied=applied, checkpoint=checkpoint)
+
+
+def resume(name: str) -> ProjectorState:
+    """Clear a halted projector's failures so the next run retries the failing event."""
+    get_projector(name)
+    with transaction.atomic():
+        state = _state(name, skip_locked=False)
+        state.halted, state.failures, state.retry_after = False, 0, None
+        state.save()
+    return state
+
+
+def skip(name: str, *, position: int, reason: str) -> ProjectorState:
+    """Let a halted projector pass over the event that stops it, recording why."""
+    if not reason.strip():
+        raise ValueError("skipping an event needs a reason")
+    get_projector(name)
+    with transaction.atomic():
+        state = _state(name, skip_locked=False)
+        if state.failing_position != position:
+            raise ValueError(
+                f"{name} is not stopped at position {position} "
+                f"(failing position: {state.failing_position}); only that event can be skipped"
+            )
+        SkippedEvent.objects.create(
+            projector=name, position=position, reason=reason, error=state.last_error
+        )
+        state.checkpoint = position
+        state.halted, state.failures, state.retry_after, state.failing_position = (
+            False,
+            0,
+            None,
+            None,
+        )
+        state.save()
+    return state
+
+
+@dataclass
+class Status:
+    name: str
+    checkpoint: int
+    lag: int
+    last_success_at: object
+    failures: int
+    halted: bool
+    failing_position: int | None
+    last_error: str
+
+
+def status() -> list[Status]:
+    head = head_position()
+    states = {state.name: state for state in ProjectorState.objects.all()}
+    rows = []
+    for name in projector_names():
+        state = states.get(name) or ProjectorState(name=name)
+        rows.append(
+            Status(
+                name,
+                state.checkpoint,
+                head - state.checkpoint,
+                state.last_success_at,
+                state.failures,
+                state.halted,
+                state.failing_position,
+                state.last_error,
+            )
+        )
+    return rows

@@ -1,0 +1,330 @@
+"""The event store: append-only, ordered, idempotent, hash-chained (DESIGN.md §4, docs/events.md).
+
+Appends are serialised: on PostgreSQL by a transaction-level advisory lock taken before any
+position is drawn, on SQLite by IMMEDIATE transactions. So positions are drawn in commit order
+and a reader that has seen position N never later finds a committed event below N; positions of
+rolled-back appends stay as gaps that nobody waits for.
+"""
+
+import enum
+import logging
+import uuid
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from events import registry
+from events.canonical import GENESIS_HASH, chain_hash, event_content, plain_json
+from events.context import current_meta
+from events.models import Event
+
+log = logging.getLogger(__name__)
+
+# Any constant works; it names "the append lock" among the database's advisory locks.
+APPEND_LOCK_KEY = 0x436F64654C656467  # "CodeLedg"
+MAX_STREAM_LENGTH = 200
+
+
+class ExpectedVersion(enum.Enum):
+    ANY = "any"
+    NO_STREAM = "no_stream"
+    STREAM_EXISTS = "stream_exists"
+
+
+ANY = ExpectedVersion.ANY
+NO_STREAM = ExpectedVersion.NO_STREAM
+STREAM_EXISTS = ExpectedVersion.STREAM_EXISTS
+
+
+class ConcurrencyError(Exception):
+    """The stream is not at the version the writer expected; nothing was written."""
+
+    def __init__(self, stream: str, expected, actual: int):
+        self.stream, self.expected, self.actual = stream, expected, actual
+        shown = expected.value if isinstance(expected, ExpectedVersion) else expected
+        super().__init__(f"stream {stream!r} is at version {actual}, expected {shown}")
+
+
+class IdempotencyError(Exception):
+    """Some of the events were stored before, but not exactly at this place; nothing written."""
+
+
+@dataclass(frozen=True)
+class NewEvent:
+    """An event to append: type, JSON data, schema, and optionally its id and extra meta."""
+
+    type: str
+    data: dict
+    schema: int = 1
+    event_id: uuid.UUID = field(default_factory=uuid.uuid4)
+    meta: dict = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, event, *, event_id: uuid.UUID | None = None, meta: dict | None = None):
+        """A NewEvent from a registered event dataclass instance."""
+        name, schema, data = registry.encode(event)
+        return cls(
+            type=name, data=data, schema=schema, event_id=event_id or uuid.uuid4(), meta=meta or {}
+        )
+
+
+@dataclass(frozen=True)
+class StreamAppend:
+    stream: str
+    events: Sequence
+    expected_version: ExpectedVersion | int = ANY
+
+
+@dataclass(frozen=True)
+class RecordedEvent:
+    position: int
+    stream: str
+    version: int
+    event_id: uuid.UUID
+    type: str
+    schema: int
+    data: dict
+    meta: dict
+    recorded_at: datetime
+    prev_hash: str
+    hash: str
+
+    @property
+    def event(self):
+        """The event as its registered dataclass (data upcast to the current schema)."""
+        return registry.decode(self.type, self.schema, self.data)
+
+    def upcast(self) -> "RecordedEvent":
+        schema, data = registry.upcast(self.type, self.schema, self.data)
+        return RecordedEvent(**{**self.__dict__, "schema": schema, "data": data})
+
+
+@dataclass(frozen=True)
+class AppendResult:
+    positions: list[int]
+    versions: dict[str, int]
+    written: bool = True
+
+    @property
+    def position(self) -> int:
+        """The last position of this append (what a reader waits for to read its own write)."""
+        return max(self.positions)
+
+
+RECORD_FIELDS = (
+    "position",
+    "stream",
+    "version",
+    "event_id",
+    "type",
+    "schema",
+    "data",
+    "meta",
+    "recorded_at",
+    "prev_hash",
+    "hash",
+)
+
+
+def _record(row: tuple, *, upcast: bool) -> RecordedEvent:
+    recorded = RecordedEvent(*row)
+    return recorded.upcast() if upcast else recorded
+
+
+def _as_new_event(event) -> NewEvent:
+    return event if isinstance(event, NewEvent) else NewEvent.of(event)
+
+
+def lock_appends() -> None:
+    """Serialise appends until the end of the current transaction (PostgreSQL; see module doc)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [APPEND_LOCK_KEY])
+
+
+def stream_version(stream: str) -> int:
+    """The stream's current version, 0 when it has no events."""
+    version = (
+        Event.objects.filter(stream=stream)
+        .order_by("-version")
+        .values_list("version", flat=True)
+        .first()
+    )
+    return version or 0
+
+
+def head_position() -> int:
+    return Event.objects.order_by("-position").values_list("position", flat=True).first() or 0
+
+
+def head_hash() -> str:
+    return (
+        Event.objects.order_by("-position").values_list("hash", flat=True).first() or GENESIS_HASH
+    )
+
+
+def _check_expected(stream: str, expected, current: int) -> None:
+    if expected is ANY:
+        return
+    if expected is NO_STREAM or expected == 0:
+        ok = current == 0
+    elif expected is STREAM_EXISTS:
+        ok = current > 0
+    elif isinstance(expected, int) and not isinstance(expected, bool) and expected >= 0:
+        ok = current == expected
+    else:
+        raise ValueError(
+            f"expected_version must be ANY, NO_STREAM, STREAM_EXISTS or an int >= 0, "
+            f"not {expected!r}"
+        )
+    if not ok:
+        raise ConcurrencyError(stream, expected, current)
+
+
+def _retry_result(batches, stored: dict) -> AppendResult | None:
+    """EventStoreDB's idempotence: the very same events at the very same place are a no-op.
+
+    Returns the original result when every event was stored before exactly where this append
+    would put it; None when none was; raises IdempotencyError for anything in between.
+    """
+    if not stored:
+        return None
+    positions, versions = [], {}
+    for stream, events, expected in batches:
+        found = [stored.get(event.event_id) for event in events]
+        if not all(found):
+            raise IdempotencyError(
+                f"some events for {stream!r} were stored before and some were not: "
+                "a retry must resend exactly the events of the original append"
+            )
+        first = found[0]["version"]
+        in_place = all(
+            row["stream"] == stream and row["version"] == first + index
+            for index, row in enumerate(found)
+        )
+        expected_first = {ANY: first, STREAM_EXISTS: first, NO_STREAM: 1}.get(expected)
+        if expected_first is None:
+            expected_first = expected + 1
+        if not in_place or first != expected_first:
+            where = ", ".join(f"{row['stream']}@{row['version']}" for row in found)
+            raise IdempotencyError(
+                f"event ids already stored at {where}: they cannot be stored again at "
+                f"{stream!r} (expected version {getattr(expected, 'value', expected)})"
+            )
+        positions += [row["position"] for row in found]
+        versions[stream] = found[-1]["version"]
+    return AppendResult(positions=positions, versions=versions, written=False)
+
+
+def append_streams(appends: Sequence[StreamAppend], *, meta: dict | None = None) -> AppendResult:
+    """Append to several streams atomically, each checked against its expected version.
+
+    Raises ConcurrencyError (a stream moved) or IdempotencyError (ids reused elsewhere); in
+    either case nothing is written.
+    """
+    batches = [
+        (a.stream, [_as_new_event(e) for e in a.events], a.expected_version) for a in appends
+    ]
+    streams = [stream for stream, _, _ in batches]
+    if not batches or any(not events for _, events, _ in batches):
+        raise ValueError("an append needs at least one event for each stream")
+    if len(set(streams)) != len(streams):
+        raise ValueError("each stream may appear only once in an append")
+    for stream in streams:
+        if not stream or len(stream) > MAX_STREAM_LENGTH:
+            raise ValueError(f"stream names are 1 to {MAX_STREAM_LENGTH} characters: {stream!r}")
+    ids = [event.event_id for _, events, _ in batches for event in events]
+    if len(set(ids)) != len(ids):
+        raise IdempotencyError("an append cannot carry the same event id twice")
+    base_meta = {**current_meta(), **(meta or {})}
+    base_meta.setdefault("correlation_id", str(ids[0]))
+
+    with transaction.atomic():
+        lock_appends()
+        stored = {
+            row["event_id"]: row
+            for row in Event.objects.filter(event_id__in=ids).values(
+                "event_id", "stream", "version", "position"
+            )
+        }
+        retried = _retry_result(batches, stored)
+        if retried is not None:
+            return retried
+        # Versions are checked before any position is drawn (the insert draws them).
+        current = {stream: stream_version(stream) for stream in streams}
+        for stream, _, expected in batches:
+            _check_expected(stream, expected, current[stream])
+
+        prev_hash, now, rows = head_hash(), timezone.now(), []
+        for stream, events, _ in batches:
+            for event in events:
+                current[stream] += 1
+                fields = {
+                    "stream": stream,
+                    "version": current[stream],
+                    "event_id": event.event_id,
+                    "type": event.type,
+                    "schema": event.schema,
+                    "data": plain_json(event.data),
+                    "meta": plain_json({**base_meta, **event.meta}),
+                    "recorded_at": now,
+                }
+                digest = chain_hash(prev_hash, event_content(**fields))
+                rows.append(Event(**fields, prev_hash=prev_hash, hash=digest))
+                prev_hash = digest
+        Event.objects.bulk_create(rows)
+        request_catch_up_on_commit()
+    return AppendResult(positions=[row.position for row in rows], versions=current)
+
+
+def append(stream: str, events: Sequence, expected_version=ANY, *, meta: dict | None = None):
+    """Append events to one stream if it is at `expected_version` (ANY, NO_STREAM,
+    STREAM_EXISTS or an exact version)."""
+    return append_streams([StreamAppend(stream, events, expected_version)], meta=meta)
+
+
+def request_catch_up_on_commit() -> None:
+    """Once the current transaction commits, let the projectors catch up (events.tasks)."""
+    from events.tasks import request_catch_up
+
+    transaction.on_commit(request_catch_up, robust=True)
+
+
+def read_stream(
+    stream: str, *, from_version: int = 1, to_version: int | None = None, upcast: bool = True
+) -> list[RecordedEvent]:
+    """A stream's events in version order, from `from_version` to `to_version` inclusive."""
+    rows = Event.objects.filter(stream=stream, version__gte=from_version).order_by("version")
+    if to_version is not None:
+        rows = rows.filter(version__lte=to_version)
+    return [_record(row, upcast=upcast) for row in rows.values_list(*RECORD_FIELDS)]
+
+
+def read_all(
+    *,
+    after: int = 0,
+    limit: int = 1000,
+    types: Sequence[str] | None = None,
+    upto: int | None = None,
+    upcast: bool = True,
+) -> list[RecordedEvent]:
+    """The global feed: events after a position, in position order."""
+    rows = Event.objects.filter(position__gt=after).order_by("position")
+    if types is not None:
+        rows = rows.filter(type__in=list(types))
+    if upto is not None:
+        rows = rows.filter(position__lte=upto)
+    return [_record(row, upcast=upcast) for row in rows.values_list(*RECORD_FIELDS)[:limit]]
+
+
+def iter_all(*, after: int = 0, chunk_size: int = 2000) -> Iterator[RecordedEvent]:
+    """Every stored event as it is stored (no upcasting), streamed with constant memory."""
+    while True:
+        batch = read_all(after=after, limit=chunk_size, upcast=False)
+        yield from batch
+        if len(batch) < chunk_size:
+            return
+        after = batch[-1].position
