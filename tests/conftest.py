@@ -82,6 +82,8 @@ def django_db_modify_db_settings(postgres_url):
 @pytest.fixture(scope="session", autouse=True)
 def _real_services(elasticsearch_url):
     """Every test sees the throwaway Elasticsearch, never a developer's local node."""
+    # Hashing passwords slowly protects real accounts; test users need no protection.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     return elasticsearch_url
 
 

@@ -1,0 +1,178 @@
+"""The content of a code entry: its fields, their kinds and limits, and how input is cleaned.
+
+Text is plain: it is stored as given (trimmed) and escaped wherever it is shown.
+"""
+
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+
+from editorial.systems import SYSTEMS
+
+NOTE_KINDS = (
+    "includes",
+    "inclusion_terms",
+    "excludes1",
+    "excludes2",
+    "code_first",
+    "use_additional",
+    "code_also",
+    "general",
+)
+RELATION_KINDS = (*NOTE_KINDS, "see_also", "parent", "child", "replaced_by", "replaces")
+STATUSES = ("active", "retired")
+
+MAX_NOTES_PER_KIND = 200
+MAX_ITEMS = 200
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    label: str
+    kind: str  # text | bool | status | text_list | notes | related
+    max_length: int = 0
+    required: bool = False
+
+
+FIELDS = {
+    f.name: f
+    for f in (
+        Field("official_descriptor", "Official descriptor", "text", 1000, required=True),
+        Field("short_descriptor", "Short descriptor", "text", 200),
+        Field("common_description", "Common-language description", "text", 5000),
+        Field("notes", "Notes", "notes", 1000),
+        Field("related", "Related codes", "related"),
+        Field("chapter", "Chapter", "text", 300),
+        Field("block", "Block", "text", 300),
+        Field("parent", "Parent code", "text", 20),
+        Field("billable", "Billable", "bool"),
+        Field("status", "Status", "status"),
+        Field("lay_terms", "Lay terms", "text_list", 200),
+    )
+}
+
+TEXT_FIELDS = tuple(name for name, f in FIELDS.items() if f.kind == "text")
+
+
+def empty_content() -> dict:
+    return {
+        "official_descriptor": "",
+        "short_descriptor": "",
+        "common_description": "",
+        "notes": {},
+        "related": [],
+        "chapter": "",
+        "block": "",
+        "parent": "",
+        "billable": False,
+        "status": "active",
+        "lay_terms": [],
+    }
+
+
+def _text(value, field: Field) -> str:
+    if not isinstance(value, str):
+        raise ValidationError(f"{field.label} must be text")
+    value = value.strip()
+    if "\x00" in value:
+        raise ValidationError(f"{field.label} contains a NUL character")
+    if len(value) > field.max_length:
+        raise ValidationError(
+            f"{field.label} is {len(value)} characters long; the limit is {field.max_length}"
+        )
+    if field.required and not value:
+        raise ValidationError(f"{field.label} cannot be empty")
+    return value
+
+
+def _text_list(value, field: Field, *, label: str | None = None) -> list[str]:
+    label = label or field.label
+    if not isinstance(value, list):
+        raise ValidationError(f"{label} must be a list of texts")
+    if len(value) > MAX_ITEMS:
+        raise ValidationError(f"{label} has {len(value)} items; the limit is {MAX_ITEMS}")
+    cleaned = [_text(item, Field(field.name, label, "text", field.max_length)) for item in value]
+    return [item for item in cleaned if item]
+
+
+def _notes(value, field: Field) -> dict[str, list[str]]:
+    if not isinstance(value, dict):
+        raise ValidationError("Notes must be an object of note kind -> list of texts")
+    unknown = sorted(set(value) - set(NOTE_KINDS))
+    if unknown:
+        raise ValidationError(
+            f"unknown note kind(s) {', '.join(unknown)}; known: {', '.join(NOTE_KINDS)}"
+        )
+    cleaned = {}
+    for kind in NOTE_KINDS:
+        if kind in value:
+            items = _text_list(value[kind], field, label=f"Notes ({kind})")
+            if items:
+                cleaned[kind] = items
+    return cleaned
+
+
+def _related(value, field: Field) -> list[dict]:
+    if not isinstance(value, list):
+        raise ValidationError("Related codes must be a list of {system, code, relation}")
+    if len(value) > MAX_ITEMS:
+        raise ValidationError(f"Related codes has {len(value)} items; the limit is {MAX_ITEMS}")
+    cleaned = []
+    for item in value:
+        if not isinstance(item, dict) or set(item) - {"system", "code", "relation"}:
+            raise ValidationError("each related code is {system, code, relation}")
+        system = item.get("system")
+        if system not in SYSTEMS:
+            raise ValidationError(f"related code system {system!r} is unknown")
+        relation = item.get("relation")
+        if relation not in RELATION_KINDS:
+            raise ValidationError(
+                f"relation {relation!r} is unknown; known: {', '.join(RELATION_KINDS)}"
+            )
+        code = item.get("code")
+        if not isinstance(code, str) or not code.strip():
+            raise ValidationError("each related code needs a code")
+        code = code.strip()
+        # A range such as "F17.-" is kept as written; single codes are checked and normalised.
+        if not code.endswith("-"):
+            code = SYSTEMS[system].display(code)
+        cleaned.append({"system": system, "code": code, "relation": relation})
+    return cleaned
+
+
+def clean_value(name: str, value):
+    field = FIELDS[name]
+    if field.kind == "text":
+        return _text(value, field)
+    if field.kind == "bool":
+        if not isinstance(value, bool):
+            raise ValidationError(f"{field.label} must be true or false")
+        return value
+    if field.kind == "status":
+        if value not in STATUSES:
+            raise ValidationError(f"{field.label} must be one of {', '.join(STATUSES)}")
+        return value
+    if field.kind == "text_list":
+        return _text_list(value, field)
+    if field.kind == "notes":
+        return _notes(value, field)
+    return _related(value, field)
+
+
+def clean_changes(changes) -> dict:
+    """Validate proposed field values; raises ValidationError with a message per field."""
+    if not isinstance(changes, dict) or not changes:
+        raise ValidationError({"changes": ["propose at least one field change"]})
+    errors, cleaned = {}, {}
+    for name, value in changes.items():
+        if name not in FIELDS:
+            errors[name] = [f"unknown field; fields are {', '.join(FIELDS)}"]
+            continue
+        try:
+            cleaned[name] = clean_value(name, value)
+        except ValidationError as error:
+            errors[name] = error.messages
+    if errors:
+        raise ValidationError(errors)
+    return cleaned

@@ -1,0 +1,178 @@
+"""The `editorial` projector: code entries as in force today, their versions, the review queue."""
+
+from datetime import date
+
+from django.utils import timezone
+
+from editorial.events import (
+    CODE_EVENTS,
+    EDITORIAL_EVENT_TYPES,
+    ChangeRequestApproved,
+    ChangeRequestChangesRequested,
+    ChangeRequestCommented,
+    ChangeRequestRejected,
+    ChangeRequestRevised,
+    ChangeRequestSubmitted,
+    ChangeRequestWithdrawn,
+    CodeRegistered,
+)
+from editorial.models import ChangeRequestEntry, CodeEntry, CodeVersion
+from editorial.systems import get_system
+from editorial.timeline import code_view, in_force_from
+from events.projections import Projector
+from events.store import read_stream
+
+
+def refresh_code_entry(stream: str, today: date | None = None) -> None:
+    """Recompute one code's current row from its stream (the only way rows are written)."""
+    events = read_stream(stream)
+    view = code_view(events, as_of=today or timezone.localdate())
+    first = events[0].event
+    if view is None:  # registered with a future effective date: not in force yet
+        CodeEntry.objects.filter(system=first.system, code=first.code).delete()
+        return
+    content = view.state.content
+    CodeEntry.objects.update_or_create(
+        system=first.system,
+        code=first.code,
+        defaults={
+            "normalised": get_system(first.system).normalise(first.code),
+            "version": view.state.version,
+            "official_descriptor": content["official_descriptor"],
+            "short_descriptor": content["short_descriptor"],
+            "status": content["status"],
+            "billable": content["billable"],
+            "chapter": content["chapter"],
+            "block": content["block"],
+            "parent": content["parent"],
+            "content": content,
+            "needs_review": view.state.needs_review,
+            "scheduled": view.scheduled,
+            "next_change_on": view.next_change_on,
+            "registered_at": view.registered_at,
+            "updated_at": view.updated_at,
+            "position": view.position,
+        },
+    )
+
+
+def _history_row(recorded) -> CodeVersion:
+    event = recorded.event
+    if isinstance(event, CodeRegistered):
+        changes = {name: {"from": None, "to": value} for name, value in event.content.items()}
+    elif hasattr(event, "changes"):
+        changes = event.changes
+    elif recorded.type in ("CodeRetired", "CodeReinstated"):
+        to = "retired" if recorded.type == "CodeRetired" else "active"
+        changes = {"status": {"from": "active" if to == "retired" else "retired", "to": to}}
+    else:
+        changes = {}
+    return CodeVersion(
+        system=event.system,
+        code=event.code,
+        version=recorded.version,
+        type=recorded.type,
+        changes=changes,
+        change_request=getattr(event, "change_request", None),
+        proposer=getattr(event, "proposer", "") or getattr(event, "by", ""),
+        reviewer=getattr(event, "reviewer", ""),
+        effective_from=in_force_from(recorded),
+        recorded_at=recorded.recorded_at,
+        position=recorded.position,
+        source=recorded.meta.get("source", ""),
+    )
+
+
+def _apply_change_event(recorded) -> None:
+    event = recorded.event
+    if isinstance(event, ChangeRequestSubmitted):
+        ChangeRequestEntry.objects.create(
+            change_id=event.change_id,
+            system=event.system,
+            code=event.code,
+            is_new=event.is_new,
+            kind=event.kind,
+            reverts_version=event.reverts_version,
+            status="submitted",
+            proposer=event.proposer,
+            rationale=event.rationale,
+            changes=event.changes,
+            base_version=event.base_version,
+            effective_from=event.effective_from,
+            version=recorded.version,
+            submitted_at=recorded.recorded_at,
+            updated_at=recorded.recorded_at,
+            submitted_position=recorded.position,
+            position=recorded.position,
+        )
+        return
+    entry = ChangeRequestEntry.objects.get(change_id=event.change_id)
+    if isinstance(event, ChangeRequestRevised):
+        entry.status, entry.decision = "submitted", ""
+        entry.base_version, entry.changes = event.base_version, event.changes
+        entry.rationale, entry.effective_from = event.rationale, event.effective_from
+    elif isinstance(event, ChangeRequestCommented):
+        entry.comments = [
+            *entry.comments,
+            {
+                "id": event.comment_id,
+                "author": event.author,
+                "text": event.text,
+                "at": recorded.recorded_at.isoformat(),
+                "position": recorded.position,
+            },
+        ]
+    elif isinstance(event, ChangeRequestApproved):
+        entry.status, entry.reviewer, entry.decision = "approved", event.reviewer, event.note
+        entry.code_version = event.code_version
+    elif isinstance(event, ChangeRequestRejected):
+        entry.status, entry.reviewer, entry.decision = "rejected", event.reviewer, event.reason
+    elif isinstance(event, ChangeRequestChangesRequested):
+        entry.status, entry.reviewer = "changes_requested", event.reviewer
+        entry.decision = event.message
+    elif isinstance(event, ChangeRequestWithdrawn):
+        entry.status = "withdrawn"
+    entry.version, entry.position, entry.updated_at = (
+        recorded.version,
+        recorded.position,
+        recorded.recorded_at,
+    )
+    entry.save()
+
+
+CODE_EVENT_TYPES = frozenset(cls.event_type for cls in CODE_EVENTS)
+
+
+class EditorialProjector(Projector):
+    name = "editorial"
+    handles = EDITORIAL_EVENT_TYPES
+
+    def apply(self, events):
+        touched = []
+        for recorded in events:
+            if recorded.type in CODE_EVENT_TYPES:
+                CodeVersion.objects.bulk_create([_history_row(recorded)])
+                if recorded.stream not in touched:
+                    touched.append(recorded.stream)
+            else:
+                _apply_change_event(recorded)
+        for stream in touched:
+            refresh_code_entry(stream)
+
+    def clear(self):
+        CodeEntry.objects.all().delete()
+        CodeVersion.objects.all().delete()
+        ChangeRequestEntry.objects.all().delete()
+
+    def snapshot(self):
+        def rows(model, order):
+            return [
+                {k: v for k, v in row.items() if k != "id"}
+                for row in model.objects.order_by(*order).values()
+            ]
+
+        return {
+            "codes": rows(CodeEntry, ["system", "code"]),
+            "versions": rows(CodeVersion, ["position"]),
+            "change_requests": rows(ChangeRequestEntry, ["submitted_position"]),
+        }
