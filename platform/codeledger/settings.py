@@ -179,15 +179,17 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 EVENTS_CATCH_UP_AFTER_COMMIT = env.bool("EVENTS_CATCH_UP_AFTER_COMMIT", default=True)
 CELERY_BEAT_SCHEDULE = {
     "projections-catch-up": {"task": "events.tasks.catch_up_projections", "schedule": 5.0},
+    "publish-due-changes": {"task": "editorial.tasks.publish_due_changes", "schedule": 600.0},
 }
 
 # --- API -----------------------------------------------------------------------------------
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Basic first: an anonymous API call then gets 401 with WWW-Authenticate, not 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.BasicAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],

@@ -11,6 +11,7 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
+from rest_framework_api_key.permissions import HasAPIKey
 
 from editorial import selectors, services
 from editorial.content import FIELDS
@@ -26,6 +27,15 @@ STAFF_ROLES = {EDITOR, REVIEWER, AUDITOR, ADMIN}
 
 def _uses_api_key(request) -> bool:
     return bool(request.META.get("HTTP_AUTHORIZATION", "").startswith("Api-Key "))
+
+
+class ReadAccess(permissions.BasePermission):
+    """Anyone may read codes; a request that presents an API key must present a valid one."""
+
+    def has_permission(self, request, view):
+        if _uses_api_key(request):
+            return HasAPIKey().has_permission(request, view)
+        return True
 
 
 class PeopleOnly(permissions.BasePermission):
@@ -186,7 +196,7 @@ class AsOfSerializer(StrictSerializer):
 
 
 class CodeDetailView(APIView):
-    permission_classes = [permissions.AllowAny]
+    permission_classes = [ReadAccess]
 
     @extend_schema(
         summary="Look up a code: its content in force today, or on a date as known at a time",
@@ -215,7 +225,7 @@ class CodeDetailView(APIView):
 
 
 class CodeHistoryView(APIView):
-    permission_classes = [permissions.AllowAny]
+    permission_classes = [ReadAccess]
 
     @extend_schema(
         summary="Every version of a code: what changed, proposer, reviewer, rationale, dates",
@@ -254,7 +264,7 @@ class DiffParams(StrictSerializer):
 
 
 class CodeDiffView(APIView):
-    permission_classes = [permissions.AllowAny]
+    permission_classes = [ReadAccess]
 
     @extend_schema(
         summary="Field-level and word-level differences between two versions of a code",

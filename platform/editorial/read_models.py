@@ -24,12 +24,21 @@ from events.store import read_stream
 
 
 def refresh_code_entry(stream: str, today: date | None = None) -> None:
-    """Recompute one code's current row from its stream (the only way rows are written)."""
+    """Recompute one code's current row from its stream (the only way rows are written).
+
+    Called by the projector for each code event and, when a scheduled change comes into force,
+    by the beat task or the read that notices it. The row lock and the position check keep a
+    slower caller from overwriting a row computed from newer events.
+    """
     events = read_stream(stream)
     view = code_view(events, as_of=today or timezone.localdate())
     first = events[0].event
+    rows = CodeEntry.objects.select_for_update().filter(system=first.system, code=first.code)
+    existing = rows.first()
     if view is None:  # registered with a future effective date: not in force yet
-        CodeEntry.objects.filter(system=first.system, code=first.code).delete()
+        rows.delete()
+        return
+    if existing and existing.position > view.position:
         return
     content = view.state.content
     CodeEntry.objects.update_or_create(

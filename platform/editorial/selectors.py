@@ -2,6 +2,7 @@
 
 from datetime import date, datetime
 
+from django.db import transaction
 from django.db.models import BooleanField, Case, F, OuterRef, Q, Subquery, Value, When
 from django.utils import timezone
 
@@ -19,7 +20,8 @@ def code_current(*, system: str, code: str) -> CodeEntry:
     display = get_system(system).display(code)
     entry = CodeEntry.objects.filter(system=system, code=display).first()
     if entry and entry.next_change_on and entry.next_change_on <= timezone.localdate():
-        refresh_code_entry(code_stream(system, display))
+        with transaction.atomic():
+            refresh_code_entry(code_stream(system, display))
         entry = CodeEntry.objects.get(system=system, code=display)
     if entry is None:
         raise NotFound(f"no code {display} in {get_system(system).label}")
