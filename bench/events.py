@@ -30,6 +30,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+# In front of bench/ (the script's own folder): `events` must be the app, not this file.
 sys.path[:0] = [str(REPO / "deploy" / "local"), str(REPO / "platform")]
 
 from localservices import PostgresServer  # noqa: E402
@@ -276,7 +277,7 @@ def machine_facts() -> str:
 
 
 def print_table(measurements: list[Measurement], facts: str) -> None:
-    header = ("measurement", "events", "seconds", "events/s", "vs COPY", "aim", "")
+    header = ("measurement", "events", "seconds", "events/s", "vs COPY", "aim", "result")
     rows = [
         (
             m.name,

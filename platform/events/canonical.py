@@ -51,7 +51,33 @@ def plain_json(value):
 
 
 def canonical_json(value) -> str:
-    return json.dumps(_plain(value), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return dumps_plain(_plain(value))
+
+
+def dumps_plain(value) -> str:
+    """Canonical JSON of a value that is already plain (skips the cleaning pass)."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def content_json(
+    *, stream, version, event_id, type, schema, data_json, meta_json, recorded_at
+) -> str:
+    """canonical_json(event_content(...)), assembled from pre-serialised data and meta.
+
+    The append hot path serialises data and meta once, before taking the append lock; the keys
+    here are in sorted order, exactly as dumps_plain writes them (a test checks the equality).
+    """
+    dumps = json.dumps
+    return (
+        f'{{"data":{data_json},"event_id":{dumps(str(event_id))},"meta":{meta_json},'
+        f'"recorded_at":"{recorded_at}","schema":{int(schema)},'
+        f'"stream":{dumps(stream, ensure_ascii=False)},"type":{dumps(type, ensure_ascii=False)},'
+        f'"version":{int(version)}}}'
+    )
+
+
+def hash_of(prev_hash: str, content: str) -> str:
+    return hashlib.sha256((prev_hash + content).encode("utf-8")).hexdigest()
 
 
 def event_content(*, stream, version, event_id, type, schema, data, meta, recorded_at) -> dict:
@@ -70,4 +96,4 @@ def event_content(*, stream, version, event_id, type, schema, data, meta, record
 
 def chain_hash(prev_hash: str, content: dict) -> str:
     """hash = SHA-256(prev_hash + canonical JSON of the event)."""
-    return hashlib.sha256((prev_hash + canonical_json(content)).encode("utf-8")).hexdigest()
+    return hash_of(prev_hash, canonical_json(content))

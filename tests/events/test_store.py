@@ -147,3 +147,37 @@ def test_database_refuses_to_rewrite_events(statement):
     ):
         cursor.execute(statement)
     assert read_all()[0].type == "test.Deposited"
+
+
+def test_a_large_batch_is_stored_exactly_and_keeps_the_chain():
+    from events.integrity import verify_chain
+
+    events = [deposit(account=f"compte-é-{n}", amount=n) for n in range(120)]
+    result = append("account:bulk", events, NO_STREAM)
+    stored = read_stream("account:bulk")
+    assert [e.position for e in stored] == result.positions
+    assert [e.data for e in stored] == [e.data for e in events]
+    assert verify_chain().ok
+
+
+def test_the_fast_content_serialisation_equals_the_canonical_one():
+    from datetime import UTC, datetime
+
+    from events.canonical import canonical_json, canonical_time, content_json, dumps_plain
+
+    fields = {
+        "stream": "code:icd10cm:L28.0",
+        "version": 7,
+        "event_id": "5b0d1f0e-6c1c-4f55-9a4e-2a5d1c9b7e11",
+        "type": "CodeRevised",
+        "schema": 2,
+        "recorded_at": datetime(2026, 11, 30, 12, 0, 1, 5, tzinfo=UTC),
+    }
+    data = {"title": 'Lichen simplex chronicus — Sézary "quoted"', "n": [1, {"b": None}]}
+    meta = {"actor": "zoë", "source": "import"}
+    fast = content_json(
+        **{**fields, "recorded_at": canonical_time(fields["recorded_at"])},
+        data_json=dumps_plain(data),
+        meta_json=dumps_plain(meta),
+    )
+    assert fast == canonical_json(event_content(**fields, data=data, meta=meta))
