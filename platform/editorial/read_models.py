@@ -152,21 +152,64 @@ def _apply_change_event(recorded) -> None:
 CODE_EVENT_TYPES = frozenset(cls.event_type for cls in CODE_EVENTS)
 
 
+def _is_plain_registration(recorded: list, today: date) -> bool:
+    """A brand-new code, in force already: its row follows from the one event, no fold needed."""
+    return (
+        len(recorded) == 1
+        and recorded[0].version == 1
+        and isinstance(recorded[0].event, CodeRegistered)
+        and in_force_from(recorded[0]) <= today
+    )
+
+
+def _entry_from_registration(recorded) -> CodeEntry:
+    view = code_view([recorded], as_of=in_force_from(recorded))
+    content, event = view.state.content, recorded.event
+    return CodeEntry(
+        system=event.system,
+        code=event.code,
+        normalised=get_system(event.system).normalise(event.code),
+        version=1,
+        official_descriptor=content["official_descriptor"],
+        short_descriptor=content["short_descriptor"],
+        status=content["status"],
+        billable=content["billable"],
+        chapter=content["chapter"],
+        block=content["block"],
+        parent=content["parent"],
+        content=content,
+        needs_review=False,
+        scheduled=[],
+        next_change_on=None,
+        registered_at=recorded.recorded_at,
+        updated_at=recorded.recorded_at,
+        position=recorded.position,
+    )
+
+
 class EditorialProjector(Projector):
     name = "editorial"
     handles = EDITORIAL_EVENT_TYPES
 
     def apply(self, events):
-        touched = []
+        code_events: dict[str, list] = {}
         for recorded in events:
             if recorded.type in CODE_EVENT_TYPES:
-                CodeVersion.objects.bulk_create([_history_row(recorded)])
-                if recorded.stream not in touched:
-                    touched.append(recorded.stream)
+                code_events.setdefault(recorded.stream, []).append(recorded)
             else:
                 _apply_change_event(recorded)
-        for stream in touched:
-            refresh_code_entry(stream)
+        CodeVersion.objects.bulk_create(
+            [_history_row(recorded) for stream in code_events.values() for recorded in stream]
+        )
+        today = timezone.localdate()
+        fresh = []
+        for stream, recorded in code_events.items():
+            if _is_plain_registration(recorded, today):
+                fresh.append(_entry_from_registration(recorded[0]))
+            else:
+                refresh_code_entry(stream, today)
+        # A code set import registers thousands of codes: insert those rows in one statement.
+        CodeEntry.objects.bulk_create(fresh)
 
     def clear(self):
         CodeEntry.objects.all().delete()

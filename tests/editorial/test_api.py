@@ -260,3 +260,49 @@ def test_diff_between_versions_is_field_and_word_level(as_user, nstemi):
 def test_schema_and_docs_are_served(client):
     assert client.get(reverse("schema")).status_code == 200
     assert client.get(reverse("api-docs")).status_code == 200
+
+
+def test_events_carry_the_request_id_and_actor(as_user, nstemi):
+    response = as_user("alice").post(
+        URL,
+        {
+            "system": "icd10cm",
+            "code": "I21.4",
+            "base_version": 1,
+            "changes": {"short_descriptor": "NSTEMI"},
+            "rationale": "short",
+        },
+        format="json",
+        HTTP_X_REQUEST_ID="req-42",
+    )
+    assert response["X-Request-ID"] == "req-42"
+    meta = Event.objects.get(type="ChangeRequestSubmitted").meta
+    assert (meta["request_id"], meta["actor"], meta["source"]) == ("req-42", "alice", "web")
+
+
+def test_demo_users_are_made_once_per_role_with_printed_logins(settings, db):
+    import io
+
+    from django.contrib.auth.models import User
+    from django.core.management import CommandError, call_command
+
+    settings.DEBUG = True
+    out = io.StringIO()
+    call_command("demo_users", stdout=out)
+    assert "Demo logins (shown once)" in out.getvalue()
+    reviewer = User.objects.get(username="reviewer")
+    assert list(reviewer.groups.values_list("name", flat=True)) == ["reviewer"]
+    password = next(
+        line.split()[1]
+        for line in out.getvalue().splitlines()
+        if line.strip().startswith("reviewer ")
+    )
+    assert reviewer.check_password(password)
+
+    again = io.StringIO()
+    call_command("demo_users", stdout=again)
+    assert "demo users exist" in again.getvalue()
+
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="embedded default"):
+        call_command("demo_users")
