@@ -15,7 +15,9 @@ from pathlib import Path
 import environ
 import pytest
 from django.conf import settings
+from django.contrib.auth.models import Group, User
 from django.db import connections
+from rest_framework.test import APIClient
 
 from localservices import ElasticsearchNode, PostgresServer, RedisServer
 
@@ -87,12 +89,13 @@ def _real_services(elasticsearch_url):
     return elasticsearch_url
 
 
-@pytest.fixture
+@pytest.fixture(autouse=True)
 def es_namespace(settings):
-    """A unique index prefix per test, and its indices removed afterwards."""
+    """A unique index prefix per test (the search alias lives under it); removed afterwards."""
     from codeledger.elastic import elasticsearch_client
 
     prefix = f"test-{uuid.uuid4().hex[:10]}"
+    settings.SEARCH_INDEX_ALIAS = f"{prefix}-codes"
     yield prefix
     client = elasticsearch_client()
     # Deleting by wildcard is refused (action.destructive_requires_name): name each index.
@@ -127,3 +130,60 @@ def _flush_may_empty_the_event_log():
     DatabaseOperations.sql_flush = sql_flush
     yield
     DatabaseOperations.sql_flush = original
+
+
+@pytest.fixture(autouse=True)
+def _fresh_throttle_counts():
+    """Throttle counters live in the cache; each test starts with none."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture
+def own_elasticsearch_node(services_dir, settings):
+    """A node of this test's own, so stopping it leaves the session's node alone."""
+    # Under services_dir, not pytest's tmp_path: pytest keeps its folders private (0700).
+    node = ElasticsearchNode(base=services_dir / f"es-{uuid.uuid4().hex[:8]}")
+    node.start()
+    session_url, settings.ELASTICSEARCH_URL = settings.ELASTICSEARCH_URL, node.url
+    yield node
+    node.stop()
+    settings.ELASTICSEARCH_URL = session_url  # later teardowns talk to the session's node
+
+
+# --- people in each role ------------------------------------------------------------
+
+
+def make_user(username, *roles, superuser=False):
+    user = User.objects.create_user(
+        username, password="pw-" + username, is_superuser=superuser, is_staff=superuser
+    )
+    for role in roles:
+        # get_or_create: transactional tests flush the groups the migration made.
+        user.groups.add(Group.objects.get_or_create(name=role)[0])
+    return user
+
+
+@pytest.fixture
+def people(db):
+    return {
+        "alice": make_user("alice", "editor"),
+        "eve": make_user("eve", "editor"),
+        "bob": make_user("bob", "reviewer"),
+        "carol": make_user("carol", "reviewer"),
+        "audrey": make_user("audrey", "auditor"),
+        "root": make_user("root", superuser=True),
+        "nobody": make_user("nobody"),
+    }
+
+
+@pytest.fixture
+def as_user(people):
+    def client_for(name):
+        client = APIClient()
+        if name != "anonymous":
+            client.force_authenticate(people[name])
+        return client
+
+    return client_for

@@ -225,6 +225,7 @@ class ElasticsearchNode:
     port: int = field(default_factory=free_port)
     transport_port: int = field(default_factory=free_port)
     heap: str = "512m"
+    retry_on_busy_port: bool = True
 
     @property
     def url(self) -> str:
@@ -297,6 +298,12 @@ class ElasticsearchNode:
             result = subprocess.run(command, stdout=out, stderr=subprocess.STDOUT, check=False)
         if result.returncode != 0:
             tail = (self.base / "start.log").read_text(errors="replace")[-3000:]
+            if self.retry_on_busy_port and "Address already in use" in tail:
+                # A free port found earlier can be taken by the time the node binds: new ports.
+                log("a port was taken meanwhile; retrying on other ports")
+                self.port, self.transport_port = free_port(), free_port()
+                self.retry_on_busy_port = False
+                return self.start(timeout=timeout)
             raise ServiceError(f"Elasticsearch failed to start:\n{tail}")
         wait_for(self.healthy, timeout=timeout, what="Elasticsearch", log_file=self.log_file)
         log(f"Elasticsearch is up at {self.url}")
@@ -453,7 +460,9 @@ class RedisServer:
 
 # --- command line ------------------------------------------------------------------------
 
-LOCAL_ES = ElasticsearchNode(base=LOCAL / "elasticsearch", port=9200, transport_port=9300)
+LOCAL_ES = ElasticsearchNode(
+    base=LOCAL / "elasticsearch", port=9200, transport_port=9300, retry_on_busy_port=False
+)
 
 
 def main() -> int:

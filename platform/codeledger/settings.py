@@ -164,6 +164,9 @@ LOGIN_URL = "/admin/login/"
 
 ELASTICSEARCH_URL = env.str("ELASTICSEARCH_URL", default="http://127.0.0.1:9200")
 ELASTICSEARCH_TIMEOUT = env.float("ELASTICSEARCH_TIMEOUT", default=10.0)
+SEARCH_INDEX_ALIAS = env.str("SEARCH_INDEX_ALIAS", default="codes")
+# How long a search with min_position waits for the index to reach it before answering 503.
+SEARCH_MIN_POSITION_WAIT = env.float("SEARCH_MIN_POSITION_WAIT", default=3.0)
 
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="") or None
 # No broker: the embedded default runs tasks in-process, right after the commit that queued them.
@@ -195,6 +198,11 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "EXCEPTION_HANDLER": "codeledger.problems.exception_handler",
+    "DEFAULT_THROTTLE_RATES": {
+        "search_anon": env.str("THROTTLE_ANON", default="120/min"),
+        "search_user": env.str("THROTTLE_USER", default="1200/min"),
+        "search_key": env.str("THROTTLE_API_KEY", default="6000/min"),
+    },
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 

@@ -2,8 +2,6 @@
 
 import pytest
 
-from localservices import ElasticsearchNode
-
 
 @pytest.mark.django_db
 def test_healthz_is_up_when_database_and_elasticsearch_answer(client):
@@ -27,17 +25,6 @@ def test_healthz_checks_a_real_broker(client, settings, redis_url):
     response = client.get("/healthz")
     assert response.status_code == 503
     assert response.json()["failing"] == ["broker"]
-
-
-@pytest.fixture
-def own_elasticsearch_node(tmp_path, settings):
-    """A node of this test's own, so stopping it leaves the session's node alone."""
-    tmp_path.chmod(0o755)
-    node = ElasticsearchNode(base=tmp_path / "es")
-    node.start()
-    settings.ELASTICSEARCH_URL = node.url
-    yield node
-    node.stop()
 
 
 @pytest.mark.slow

@@ -1,8 +1,6 @@
-"""People in each role, API clients, and a real code to work on."""
+"""A real code to work on."""
 
 import pytest
-from django.contrib.auth.models import Group, User
-from rest_framework.test import APIClient
 
 from editorial.services import code_register
 
@@ -17,40 +15,6 @@ I21_4 = {
     "notes": {"inclusion_terms": ["Non-Q wave myocardial infarction NOS"]},
     "lay_terms": ["heart attack"],
 }
-
-
-def make_user(username, *roles, superuser=False):
-    user = User.objects.create_user(
-        username, password="pw-" + username, is_superuser=superuser, is_staff=superuser
-    )
-    for role in roles:
-        # get_or_create: transactional tests flush the groups the migration made.
-        user.groups.add(Group.objects.get_or_create(name=role)[0])
-    return user
-
-
-@pytest.fixture
-def people(db):
-    return {
-        "alice": make_user("alice", "editor"),
-        "eve": make_user("eve", "editor"),
-        "bob": make_user("bob", "reviewer"),
-        "carol": make_user("carol", "reviewer"),
-        "audrey": make_user("audrey", "auditor"),
-        "root": make_user("root", superuser=True),
-        "nobody": make_user("nobody"),
-    }
-
-
-@pytest.fixture
-def as_user(people):
-    def client_for(name):
-        client = APIClient()
-        if name != "anonymous":
-            client.force_authenticate(people[name])
-        return client
-
-    return client_for
 
 
 @pytest.fixture

@@ -1,0 +1,311 @@
+"""Search, suggest and lookup for API consumers, read from the Elasticsearch index."""
+
+import logging
+import time
+
+from django.conf import settings
+from drf_spectacular.utils import extend_schema, inline_serializer
+from elasticsearch import ApiError, NotFoundError, TransportError
+from elasticsearch import ConnectionError as ESConnectionError
+from rest_framework import serializers
+from rest_framework.response import Response
+from rest_framework.throttling import SimpleRateThrottle
+from rest_framework.views import APIView
+
+from codeledger.elastic import elasticsearch_client
+from codeledger.problems import ProblemError
+from editorial.api import ReadAccess, StrictSerializer
+from editorial.systems import SYSTEMS
+from events.models import ProjectorState
+from search.documents import alias
+from search.queries import BadCursor, build_search, build_suggest, encode_cursor, lookup_ids
+
+ES_ERRORS = (ESConnectionError, TransportError, ApiError)
+log = logging.getLogger(__name__)
+
+
+def execute(search):
+    """Run a search; once more if the index behind the alias vanished mid-request (a rebuild
+    swapped the alias and removed the old index between resolving and searching)."""
+    try:
+        return search.using(elasticsearch_client()).execute()
+    except NotFoundError:
+        return search.using(elasticsearch_client()).execute()
+
+
+class SearchThrottle(SimpleRateThrottle):
+    """Per API key, per signed-in user, or (a lower rate) per client address."""
+
+    def __init__(self):  # the scope, and so the rate, is known per request only
+        pass
+
+    def allow_request(self, request, view):
+        header = request.META.get("HTTP_AUTHORIZATION", "")
+        if header.startswith("Api-Key "):
+            self.scope, self.ident = "search_key", header.removeprefix("Api-Key ").split(".")[0]
+        elif request.user and request.user.is_authenticated:
+            self.scope, self.ident = "search_user", request.user.pk
+        else:
+            self.scope, self.ident = "search_anon", self.get_ident(request)
+        self.rate = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"][self.scope]
+        self.num_requests, self.duration = self.parse_rate(self.rate)
+        return super().allow_request(request, view)
+
+    def get_cache_key(self, request, view):
+        return f"throttle_{self.scope}_{self.ident}"
+
+
+def indexed_position() -> int:
+    state = ProjectorState.objects.filter(name="search").values_list("checkpoint", flat=True)
+    return state.first() or 0
+
+
+def wait_for_position(minimum: int) -> int:
+    """Read your writes: wait (briefly) until the index reflects event position `minimum`."""
+    deadline = time.monotonic() + settings.SEARCH_MIN_POSITION_WAIT
+    while True:
+        position = indexed_position()
+        if position >= minimum:
+            # Indexed is not yet searchable until the next refresh (1 s): make it so now.
+            elasticsearch_client().indices.refresh(index=alias())
+            return position
+        if time.monotonic() >= deadline:
+            raise ProblemError(
+                503,
+                f"the search index has reached position {position}, not yet {minimum}; "
+                "retry shortly",
+                slug="index-behind",
+                headers={"Retry-After": "1"},
+                position=position,
+            )
+        time.sleep(0.05)
+
+
+def unavailable(error) -> ProblemError:
+    log.warning("search unavailable: %s: %s", type(error).__name__, error)
+    return ProblemError(
+        503,
+        "search is temporarily unavailable; please retry shortly",
+        slug="search-unavailable",
+        headers={"Retry-After": "5"},
+        cause=type(error).__name__,
+    )
+
+
+class SearchParams(StrictSerializer):
+    q = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")
+    system = serializers.ChoiceField(choices=sorted(SYSTEMS), required=False)
+    chapter = serializers.CharField(required=False, max_length=300)
+    billable = serializers.BooleanField(required=False, allow_null=True, default=None)
+    status = serializers.ChoiceField(choices=["active", "retired"], required=False)
+    size = serializers.IntegerField(required=False, min_value=1, max_value=100, default=20)
+    cursor = serializers.CharField(required=False, max_length=1000)
+    min_position = serializers.IntegerField(required=False, min_value=0)
+
+
+HIT = inline_serializer(
+    "SearchHit",
+    {
+        "system": serializers.CharField(),
+        "code": serializers.CharField(),
+        "display": serializers.CharField(),
+        "title": serializers.CharField(),
+        "billable": serializers.BooleanField(),
+        "status": serializers.CharField(),
+        "chapter": serializers.CharField(),
+        "score": serializers.FloatField(),
+        "highlights": serializers.DictField(),
+    },
+)
+
+
+def _hit(hit) -> dict:
+    source = hit.to_dict()
+    highlights = hit.meta.highlight.to_dict() if "highlight" in hit.meta else {}
+    return {
+        "system": source["system"],
+        "code": source["code"],
+        "display": source["code"],
+        "title": source.get("display_title") or source["title"],
+        "billable": source["billable"],
+        "status": source["status"],
+        "chapter": source.get("chapter", ""),
+        "score": hit.meta.score or 0.0,
+        "highlights": highlights,
+    }
+
+
+class SearchView(APIView):
+    permission_classes = [ReadAccess]
+    throttle_classes = [SearchThrottle]
+
+    @extend_schema(
+        summary="Search codes: code-like queries first, then multi-field text with typo "
+        "tolerance; facets, highlights and a search_after cursor",
+        parameters=[SearchParams],
+        responses=inline_serializer(
+            "SearchResults",
+            {
+                "hits": serializers.ListField(child=HIT),
+                "total": serializers.IntegerField(),
+                "facets": serializers.DictField(),
+                "next_cursor": serializers.CharField(allow_null=True),
+                "position": serializers.IntegerField(),
+            },
+        ),
+    )
+    def get(self, request):
+        params = SearchParams(data=request.query_params.dict())
+        params.is_valid(raise_exception=True)
+        data = params.validated_data
+        try:
+            position = (
+                wait_for_position(data["min_position"])
+                if "min_position" in data
+                else indexed_position()
+            )
+        except ES_ERRORS as error:
+            raise unavailable(error) from None
+        filters = {k: data[k] for k in ("system", "chapter", "status") if data.get(k)}
+        if data.get("billable") is not None:
+            filters["billable"] = data["billable"]
+        try:
+            search = build_search(
+                q=data["q"], filters=filters, size=data["size"], cursor=data.get("cursor")
+            )
+            response = execute(search)
+        except BadCursor as error:
+            raise serializers.ValidationError({"cursor": [str(error)]}) from None
+        except ES_ERRORS as error:
+            raise unavailable(error) from None
+        hits = [_hit(hit) for hit in response]
+        facets = {
+            name: [
+                {"value": b.key_as_string if name == "billable" else b.key, "count": b.doc_count}
+                for b in getattr(response.aggregations, name)
+            ]
+            for name in ("system", "chapter", "billable", "status")
+        }
+        next_cursor = (
+            encode_cursor(list(response.hits[-1].meta.sort)) if len(hits) == data["size"] else None
+        )
+        return Response(
+            {
+                "hits": hits,
+                "total": response.hits.total.value,
+                "facets": facets,
+                "next_cursor": next_cursor,
+                "position": position,
+            }
+        )
+
+
+class SuggestParams(StrictSerializer):
+    q = serializers.CharField(max_length=200)
+    system = serializers.ChoiceField(choices=sorted(SYSTEMS), required=False)
+
+
+class SuggestView(APIView):
+    permission_classes = [ReadAccess]
+    throttle_classes = [SearchThrottle]
+
+    @extend_schema(
+        summary="Up to 10 suggestions for a prefix of a code or of title words",
+        parameters=[SuggestParams],
+        responses=inline_serializer(
+            "Suggestions", {"suggestions": serializers.ListField(child=serializers.DictField())}
+        ),
+    )
+    def get(self, request):
+        params = SuggestParams(data=request.query_params.dict())
+        params.is_valid(raise_exception=True)
+        try:
+            search = build_suggest(
+                q=params.validated_data["q"], system=params.validated_data.get("system")
+            )
+            response = execute(search)
+        except ES_ERRORS as error:
+            raise unavailable(error) from None
+        return Response(
+            {
+                "suggestions": [
+                    {
+                        "system": hit.system,
+                        "code": hit.code,
+                        "title": hit.display_title,
+                        "billable": hit.billable,
+                        "status": hit.status,
+                    }
+                    for hit in response
+                ]
+            }
+        )
+
+
+class LookupParams(StrictSerializer):
+    system = serializers.ChoiceField(choices=sorted(SYSTEMS))
+    code = serializers.CharField(required=False, max_length=20)
+    codes = serializers.CharField(
+        required=False, max_length=3000, help_text="comma-separated, up to 100"
+    )
+
+    def validate(self, data):
+        raw = [data["code"]] if data.get("code") else []
+        raw += [c for c in (data.get("codes") or "").split(",") if c.strip()]
+        if not raw:
+            raise serializers.ValidationError({"code": ["give code= or codes="]})
+        if len(raw) > 100:
+            raise serializers.ValidationError({"codes": [f"{len(raw)} codes; at most 100"]})
+        system = SYSTEMS[data["system"]]
+        from django.core.exceptions import ValidationError
+
+        codes, errors = [], []
+        for code in raw:
+            try:
+                codes.append(system.display(code))
+            except ValidationError as error:
+                errors.append(error.messages[0])
+        if errors:
+            raise serializers.ValidationError({"codes": errors})
+        data["list"] = codes
+        return data
+
+
+class LookupView(APIView):
+    permission_classes = [ReadAccess]
+    throttle_classes = [SearchThrottle]
+
+    @extend_schema(
+        summary="Look up one code or up to 100: exists, active, billable, title",
+        parameters=[LookupParams],
+        responses=inline_serializer(
+            "Lookup",
+            {
+                "results": serializers.ListField(child=serializers.DictField()),
+                "position": serializers.IntegerField(),
+            },
+        ),
+    )
+    def get(self, request):
+        params = LookupParams(data=request.query_params.dict())
+        params.is_valid(raise_exception=True)
+        system, codes = params.validated_data["system"], params.validated_data["list"]
+        try:
+            found = elasticsearch_client().mget(index=alias(), ids=lookup_ids(system, codes))
+        except ES_ERRORS as error:
+            raise unavailable(error) from None
+        results = []
+        for code, doc in zip(codes, found["docs"], strict=True):
+            source = doc.get("_source") if doc.get("found") else None
+            results.append(
+                {
+                    "system": system,
+                    "code": code,
+                    "found": source is not None,
+                    "valid": bool(source) and source["status"] == "active",
+                    "billable": bool(source) and source["billable"],
+                    "status": source["status"] if source else None,
+                    "title": source.get("display_title") if source else None,
+                }
+            )
+        return Response({"results": results, "position": indexed_position()})

@@ -1,0 +1,121 @@
+"""The search index: one document per code, behind an alias over timestamped physical indices.
+
+The mapping uses only what the Elasticsearch server core provides (DESIGN.md §6): the standard
+tokenizer, lowercase and hunspell (en_US, Debian's dictionary) filters, a lowercase normalizer,
+text with `index_prefixes`, keyword, boolean, integer, long and date. Creating an index on a node
+without the hunspell dictionary fails loudly at index creation, never silently.
+"""
+
+from django.conf import settings
+from django.utils import timezone
+from elasticsearch.dsl import (
+    Boolean,
+    Date,
+    Document,
+    Index,
+    Integer,
+    Keyword,
+    Long,
+    Text,
+    analyzer,
+    normalizer,
+    token_filter,
+)
+
+from search.folding import fold
+
+english = analyzer(
+    "english_hunspell",
+    tokenizer="standard",
+    filter=["lowercase", token_filter("en_us_hunspell", "hunspell", locale="en_US", dedup=True)],
+)
+lowercase = normalizer("lowercase_keyword", filter=["lowercase"])
+
+
+def _text(**extra):
+    return Text(analyzer=english, fields={"exact": Text(analyzer="standard")}, **extra)
+
+
+class CodeDocument(Document):
+    system = Keyword()
+    code = Keyword()  # display form, e.g. I21.4
+    normalised = Keyword()  # i214
+    title = _text(index_prefixes={"min_chars": 1, "max_chars": 10})
+    display_title = Keyword(index=False, doc_values=False)  # as written, accents and all
+    title_length = Integer()
+    short_title = _text()
+    description = _text()
+    lay_terms = _text()
+    inclusion_terms = _text()
+    notes = _text()
+    related = Keyword()
+    chapter = Keyword(normalizer=lowercase, fields={"text": Text(analyzer=english)})
+    block = Keyword()
+    parent = Keyword()
+    billable = Boolean()
+    status = Keyword()
+    version = Integer()
+    position = Long()
+    effective_from = Date()
+    updated_at = Date()
+    next_change_on = Date()  # a scheduled change comes into force then: reindex that day
+
+    class Index:
+        name = "codes"
+        settings = {"number_of_shards": 1, "number_of_replicas": 0}
+
+
+def alias() -> str:
+    """The alias readers and the projector use (tests give each test its own)."""
+    return settings.SEARCH_INDEX_ALIAS
+
+
+def index_definition(name: str) -> Index:
+    index = Index(name)
+    index.document(CodeDocument)
+    index.settings(number_of_shards=1, number_of_replicas=0)
+    return index
+
+
+def new_index_name() -> str:
+    return f"{alias()}-{timezone.now().strftime('%Y%m%d%H%M%S%f')}"
+
+
+def document_id(system: str, code: str) -> str:
+    return f"{system}:{code}"
+
+
+def document_source(
+    state, *, position: int, effective_from, updated_at, next_change_on=None
+) -> dict:
+    """The indexed form of a code (accent-folded text; the display text stays in `code`)."""
+    content = state.content
+    notes = content.get("notes") or {}
+    other_notes = [
+        text for kind, texts in notes.items() if kind != "inclusion_terms" for text in texts
+    ]
+    title = content["official_descriptor"]
+    return {
+        "system": state.system,
+        "code": state.code,
+        "normalised": state.code.replace(".", "").lower(),
+        "title": fold(title),
+        "display_title": title,
+        "title_length": len(title),
+        "short_title": fold(content.get("short_descriptor") or ""),
+        "description": fold(content.get("common_description") or ""),
+        "lay_terms": [fold(t) for t in content.get("lay_terms") or []],
+        "inclusion_terms": [fold(t) for t in notes.get("inclusion_terms") or []],
+        "notes": [fold(t) for t in other_notes],
+        "related": [r["code"] for r in content.get("related") or []],
+        "chapter": content.get("chapter") or "",
+        "block": content.get("block") or "",
+        "parent": content.get("parent") or "",
+        "billable": bool(content.get("billable")),
+        "status": content.get("status") or "active",
+        "version": state.version,
+        "position": position,
+        "effective_from": effective_from,
+        "updated_at": updated_at,
+        "next_change_on": next_change_on,
+    }

@@ -1,0 +1,19 @@
+"""Accent folding in Python, for indexed text and queries alike (Sézary = Sezary).
+
+The minimal Elasticsearch node has no asciifolding filter (it lives in the analysis-common
+module), so the same folding runs here on both sides instead.
+"""
+
+import unicodedata
+
+
+def fold(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text)
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return (
+        stripped.replace("ß", "ss")
+        .replace("æ", "ae")
+        .replace("Æ", "AE")
+        .replace("ø", "o")
+        .replace("Ø", "O")
+    )

@@ -1,0 +1,188 @@
+"""The `search` projector: code events -> one Elasticsearch document per code.
+
+Idempotent by construction: every write carries the code stream's version as an external version
+(`external_gte`), and the document is computed from the whole stream (as in force today), so a
+replayed or out-of-order event can never put older content over newer. A crash between the bulk
+write and the checkpoint replays the batch harmlessly. Elasticsearch being down or answering 429
+is transient: the runner retries with backoff and never halts on it.
+"""
+
+import logging
+from datetime import date
+
+from django.db import transaction
+from django.utils import timezone
+from elasticsearch import ApiError, TransportError, helpers
+from elasticsearch import ConnectionError as ESConnectionError
+
+from codeledger.elastic import elasticsearch_client
+from editorial.events import CODE_EVENTS, CodeRegistered
+from editorial.timeline import code_view, in_force_from
+from events.models import ProjectorState
+from events.projections import Projector, RunResult
+from events.store import head_position, read_all, read_stream
+from search.documents import (
+    alias,
+    document_id,
+    document_source,
+    index_definition,
+    new_index_name,
+)
+
+log = logging.getLogger(__name__)
+
+TRANSIENT_STATUSES = {408, 429, 502, 503, 504}
+
+
+class IndexingFailed(RuntimeError):
+    """Elasticsearch refused documents for a reason other than a stale version."""
+
+
+def ensure_index() -> None:
+    """Create the first physical index and its alias, and save the mapping as a template."""
+    client = elasticsearch_client()
+    template = index_definition(f"{alias()}-*").as_composable_template(
+        f"{alias()}-template", priority=100
+    )
+    template.save(using=client)
+    if not client.indices.exists_alias(name=alias()):
+        name = new_index_name()
+        index_definition(name).create(using=client)
+        client.indices.put_alias(index=name, name=alias())
+
+
+def _document_actions(events, *, index: str, today: date):
+    """One index action per code touched by the batch, computed from the whole stream."""
+    by_stream: dict[str, list] = {}
+    for recorded in events:
+        by_stream.setdefault(recorded.stream, []).append(recorded)
+    for stream, recorded in by_stream.items():
+        plain = (
+            len(recorded) == 1
+            and recorded[0].version == 1
+            and isinstance(recorded[0].event, CodeRegistered)
+        )
+        history = recorded if plain else read_stream(stream)
+        view = code_view(history, as_of=today)
+        if view is None:  # not in force yet: nothing to show
+            continue
+        source = document_source(
+            view.state,
+            position=history[-1].position,
+            effective_from=in_force_from(history[0]).isoformat(),
+            updated_at=view.updated_at.isoformat(),
+            next_change_on=view.next_change_on.isoformat() if view.next_change_on else None,
+        )
+        yield {
+            "_op_type": "index",
+            "_index": index,
+            "_id": document_id(view.state.system, view.state.code),
+            "version": history[-1].version,
+            "version_type": "external_gte",
+            "_source": source,
+        }
+
+
+def write_documents(events, *, index: str | None = None, today: date | None = None) -> int:
+    """Bulk index the codes of these events; stale versions (409) count as already applied."""
+    client = elasticsearch_client()
+    written = 0
+    actions = _document_actions(events, index=index or alias(), today=today or timezone.localdate())
+    for ok, item in helpers.streaming_bulk(
+        client, actions, chunk_size=500, max_retries=5, initial_backoff=1, raise_on_error=False
+    ):
+        outcome = item.get("index", {})
+        if ok:
+            written += 1
+        elif outcome.get("status") != 409:
+            raise IndexingFailed(f"document {outcome.get('_id')}: {outcome.get('error')}")
+    return written
+
+
+class SearchProjector(Projector):
+    name = "search"
+    handles = frozenset(cls.event_type for cls in CODE_EVENTS)
+    transactional = False
+    batch_size = 1000
+
+    def __init__(self):
+        self._index_ready_for = None
+
+    def apply(self, events):
+        if self._index_ready_for != alias():
+            ensure_index()
+            self._index_ready_for = alias()
+        write_documents(events)
+
+    def is_transient(self, error):
+        if isinstance(error, ESConnectionError):
+            return True
+        status = getattr(error, "status_code", None) or getattr(
+            getattr(error, "meta", None), "status", None
+        )
+        return isinstance(error, ApiError | TransportError) and status in TRANSIENT_STATUSES
+
+    def clear(self):
+        raise NotImplementedError("the search index is rebuilt into a new index (rebuild)")
+
+    def snapshot(self):
+        client = elasticsearch_client()
+        client.indices.refresh(index=alias())
+        hits = helpers.scan(client, index=alias(), query={"query": {"match_all": {}}}, version=True)
+        return sorted((hit["_id"], hit["_version"], hit["_source"]) for hit in hits)
+
+    def rebuild(self, *, progress=None) -> RunResult:
+        """Build a new physical index from the log, then swap the alias in one atomic call.
+
+        Searches keep answering from the old index the whole time; the live projector keeps
+        feeding it. The new index is built with refresh off and no replicas, caught up to the
+        head, then, holding the projector's state row (so no live batch runs), topped up with
+        the last events, refreshed, and put behind the alias; the old index is removed.
+        """
+        client = elasticsearch_client()
+        ensure_index()
+        name = new_index_name()
+        index_definition(name).create(using=client)
+        client.indices.put_settings(index=name, settings={"index": {"refresh_interval": "-1"}})
+        types = sorted(self.handles)
+        checkpoint, applied = 0, 0
+
+        def copy_up_to(head):
+            nonlocal checkpoint, applied
+            while checkpoint < head:
+                events = read_all(after=checkpoint, limit=self.batch_size, types=types, upto=head)
+                if events:
+                    write_documents(events, index=name)
+                    applied += len(events)
+                checkpoint = events[-1].position if len(events) == self.batch_size else head
+                if progress:
+                    progress(checkpoint, head)
+
+        try:
+            copy_up_to(head_position())
+            with transaction.atomic():
+                ProjectorState.objects.get_or_create(name=self.name)
+                state = ProjectorState.objects.select_for_update().get(name=self.name)
+                copy_up_to(head_position())
+                client.indices.put_settings(
+                    index=name, settings={"index": {"refresh_interval": "1s"}}
+                )
+                client.indices.refresh(index=name)
+                old = list(client.indices.get_alias(name=alias()))
+                client.indices.update_aliases(
+                    actions=[
+                        *({"remove": {"index": index, "alias": alias()}} for index in old),
+                        {"add": {"index": name, "alias": alias()}},
+                    ]
+                )
+                state.checkpoint = checkpoint
+                state.failures, state.halted, state.retry_after = 0, False, None
+                state.failing_position, state.last_success_at = None, timezone.now()
+                state.save()
+        except BaseException:
+            client.options(ignore_status=404).indices.delete(index=name)
+            raise
+        for index in old:
+            client.options(ignore_status=404).indices.delete(index=index)
+        log.info("search index rebuilt into %s from %d events", name, applied)
+        return RunResult(self.name, "caught_up", applied=applied, checkpoint=checkpoint)

@@ -1,0 +1,185 @@
+"""Search, suggest and lookup against a real Elasticsearch node, fed by the projector."""
+
+import pytest
+from rest_framework.test import APIClient
+
+from editorial.services import actor_for, change_request_approve, change_request_submit
+from search.documents import alias
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def search(**params):
+    response = APIClient().get("/api/v1/codes/search", params)
+    assert response.status_code == 200, response.content
+    return response.json()
+
+
+def codes(result):
+    return [hit["code"] for hit in result["hits"]]
+
+
+@pytest.mark.parametrize("query", ["I21.4", "i214", "I214", " I21.4 "])
+def test_a_code_like_query_puts_that_code_first(indexed, query):
+    assert codes(search(q=query))[0] == "I21.4"
+
+
+def test_a_category_query_returns_the_category_then_its_children(indexed):
+    found = codes(search(q="I21"))
+    assert found[0] == "I21"
+    assert set(found[1:4]) == {"I21.4", "I21.0", "I21.01"}
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("emphysemia", "J43.9"),
+        ("bronchitsi", "J40"),
+        ("Sezary", "C84.1"),
+        ("sézary disease", "C84.1"),
+        ("fractures of femur", "S72.001A"),
+        ("broken hip", "S72.001A"),
+        ("gallstones", "K80.20"),
+        ("sugar diabetes", "E11.9"),
+        ("heart attack", "I21"),
+    ],
+)
+def test_text_queries_forgive_typos_fold_accents_stem_and_know_lay_terms(indexed, query, expected):
+    result = search(q=query)
+    assert expected in codes(result)[:3], (query, codes(result))
+
+
+def test_hits_carry_titles_highlights_facets_and_the_index_position(indexed):
+    result = search(q="myocardial infarction", size=3)
+    hit = result["hits"][0]
+    assert set(hit) >= {"system", "code", "display", "title", "highlights", "score", "billable"}
+    assert any(
+        "<mark>" in fragment for fragments in hit["highlights"].values() for fragment in fragments
+    )
+    assert result["total"] == 5
+    chapters = {f["value"]: f["count"] for f in result["facets"]["chapter"]}
+    assert chapters == {"diseases of the circulatory system": 5}
+    assert {f["value"] for f in result["facets"]["billable"]} == {"true", "false"}
+    assert result["position"] == indexed
+    assert result["next_cursor"]
+    rest = search(q="myocardial infarction", size=3, cursor=result["next_cursor"])
+    assert len(rest["hits"]) == 2 and not set(codes(rest)) & set(codes(result))
+
+
+def test_filters_narrow_the_results(indexed):
+    assert set(codes(search(q="myocardial", billable="false"))) == {"I21", "I21.0"}
+    assert codes(search(q="Sezary", system="icd10pcs")) == []
+
+
+def test_sezary_with_and_without_accent_shows_the_title_as_written(indexed):
+    assert search(q="Sezary")["hits"][0]["title"] == "Sézary disease"
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"q": "x" * 201},
+        {"size": 101},
+        {"size": 0},
+        {"colour": "red"},
+        {"system": "icd11"},
+        {"cursor": "not-a-cursor"},
+        {"billable": "maybe"},
+    ],
+)
+def test_bad_parameters_are_400_problem_details(indexed, params):
+    response = APIClient().get("/api/v1/codes/search", params)
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/problem+json"
+
+
+def test_query_syntax_in_user_text_is_just_text(indexed):
+    for query in ['title:"x" OR *', "I21.4) AND (", "\\", '{"match_all": {}}']:
+        assert APIClient().get("/api/v1/codes/search", {"q": query}).status_code == 200
+
+
+def test_read_your_writes_with_min_position(indexed, people):
+    alice, bob = actor_for(people["alice"]), actor_for(people["bob"])
+    change = change_request_submit(
+        actor=alice,
+        system="icd10cm",
+        code="J40",
+        base_version=1,
+        changes={"official_descriptor": "Bronchitis, unqualified"},
+        rationale="new wording",
+    )
+    approved = change_request_approve(
+        actor=bob, change_id=change.change_request.change_id, expected_version=1
+    )
+    result = search(q="unqualified", min_position=approved.position)
+    assert codes(result) == ["J40"] and result["position"] >= approved.position
+    assert "J40" not in codes(search(q="not specified as acute or chronic"))
+
+
+def test_min_position_beyond_the_index_is_503_with_retry_after(indexed, settings):
+    settings.SEARCH_MIN_POSITION_WAIT = 0.2
+    response = APIClient().get("/api/v1/codes/search", {"q": "x", "min_position": indexed + 99})
+    assert response.status_code == 503
+    assert response["Retry-After"] == "1"
+
+
+def test_suggest_completes_codes_and_title_words(indexed):
+    client = APIClient()
+    by_code = client.get("/api/v1/codes/suggest", {"q": "I21.0"}).json()["suggestions"]
+    assert by_code[0]["code"] == "I21.0"
+    by_words = client.get("/api/v1/codes/suggest", {"q": "myocardial inf"}).json()["suggestions"]
+    assert "I21" in [s["code"] for s in by_words]
+    assert len(by_words) <= 10
+    assert client.get("/api/v1/codes/suggest", {"q": ""}).status_code == 400
+
+
+def test_lookup_one_and_many(indexed):
+    client = APIClient()
+    one = client.get("/api/v1/codes/lookup", {"system": "icd10cm", "code": "i214"}).json()
+    assert one["results"] == [
+        {
+            "system": "icd10cm",
+            "code": "I21.4",
+            "found": True,
+            "valid": True,
+            "billable": True,
+            "status": "active",
+            "title": "Non-ST elevation (NSTEMI) myocardial infarction",
+        }
+    ]
+    many = client.get(
+        "/api/v1/codes/lookup", {"system": "icd10cm", "codes": "I21,J40,A00.0"}
+    ).json()["results"]
+    assert [(r["code"], r["found"], r["billable"]) for r in many] == [
+        ("I21", True, False),
+        ("J40", True, True),
+        ("A00.0", False, False),
+    ]
+    bad = client.get("/api/v1/codes/lookup", {"system": "icd10cm", "codes": "I21,??"})
+    assert bad.status_code == 400
+    too_many = ",".join(f"A{n:02d}" for n in range(101))
+    assert (
+        client.get("/api/v1/codes/lookup", {"system": "icd10cm", "codes": too_many}).status_code
+        == 400
+    )
+
+
+def test_anonymous_use_is_throttled_with_retry_after(indexed, settings):
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {
+            **settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"],
+            "search_anon": "3/min",
+        },
+    }
+    client = APIClient()
+    statuses = [client.get("/api/v1/codes/search", {"q": "x"}).status_code for _ in range(4)]
+    assert statuses == [200, 200, 200, 429]
+    assert "Retry-After" in client.get("/api/v1/codes/search", {"q": "x"})
+
+
+def test_the_index_lives_behind_an_alias(indexed):
+    from codeledger.elastic import elasticsearch_client
+
+    physical = list(elasticsearch_client().indices.get_alias(name=alias()))
+    assert len(physical) == 1 and physical[0].startswith(f"{alias()}-")
