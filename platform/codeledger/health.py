@@ -31,10 +31,23 @@ def _check_elasticsearch() -> dict:
     return {"status": "up", "cluster": health["status"]}
 
 
+def _check_projections() -> dict:
+    """Each projector's lag behind the head; a halted projector is a failure to look at."""
+    from events.projections import status
+
+    rows = status()
+    halted = [row.name for row in rows if row.halted]
+    report = {"status": "down" if halted else "up", "lag": {row.name: row.lag for row in rows}}
+    if halted:
+        report["detail"] = f"halted: {', '.join(halted)} (see manage.py projections_status)"
+    return report
+
+
 CHECKS = {
     "database": _check_database,
     "broker": _check_broker,
     "elasticsearch": _check_elasticsearch,
+    "projections": _check_projections,
 }
 
 
@@ -47,6 +60,7 @@ def healthz(request):
             report[name] = check()
         except Exception as error:  # any failure of a dependency is a "down", named below
             report[name] = {"status": "down", "detail": f"{type(error).__name__}: {error}"[:300]}
+        if report[name]["status"] == "down":
             failing.append(name)
         report[name]["ms"] = round((time.perf_counter() - started) * 1000, 1)
     body = {"status": "down" if failing else "up", "failing": failing, "checks": report}

@@ -184,6 +184,7 @@ EVENTS_CATCH_UP_AFTER_COMMIT = env.bool("EVENTS_CATCH_UP_AFTER_COMMIT", default=
 CELERY_BEAT_SCHEDULE = {
     "projections-catch-up": {"task": "events.tasks.catch_up_projections", "schedule": 5.0},
     "publish-due-changes": {"task": "editorial.tasks.publish_due_changes", "schedule": 600.0},
+    "reindex-due-codes": {"task": "search.tasks.reindex_due_codes", "schedule": 600.0},
 }
 
 # --- API -----------------------------------------------------------------------------------

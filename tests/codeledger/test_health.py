@@ -42,3 +42,19 @@ def test_healthz_reports_a_stopped_elasticsearch_and_recovers(client, own_elasti
 
     own_elasticsearch_node.start()
     assert client.get("/healthz").status_code == 200
+
+
+@pytest.mark.django_db
+def test_healthz_shows_projection_lag_and_fails_on_a_halted_projector(client):
+    from events.models import ProjectorState
+    from events.store import NewEvent, append
+
+    append("account:a", [NewEvent(type="test.Anything", data={})])
+    body = client.get("/healthz").json()
+    assert body["checks"]["projections"]["lag"]["streams"] == 1
+
+    ProjectorState.objects.update_or_create(name="streams", defaults={"halted": True})
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["failing"] == ["projections"]
+    assert "streams" in response.json()["checks"]["projections"]["detail"]

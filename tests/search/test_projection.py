@@ -113,3 +113,36 @@ def test_rebuild_swaps_the_alias_while_searches_and_writes_go_on(indexed, people
     ids = {doc_id for doc_id, _, _ in documents()}
     assert ids == {f"icd10cm:{code}" for code in CODES} | {f"icd10cm:Z{n:02d}.0" for n in range(15)}
     assert result.applied >= len(CODES)
+
+
+def test_a_scheduled_change_reaches_the_index_on_its_day(indexed, people, monkeypatch):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from search import projector, tasks
+
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    alice, bob = actor_for(people["alice"]), actor_for(people["bob"])
+    change = change_request_submit(
+        actor=alice,
+        system="icd10cm",
+        code="J40",
+        base_version=1,
+        changes={"official_descriptor": "Bronchitis, NOS"},
+        rationale="FY2027",
+        effective_from=tomorrow,
+    )
+    change_request_approve(actor=bob, change_id=change.change_request.change_id, expected_version=1)
+    catch_up("search")
+    refresh()
+    assert tasks.reindex_due_codes() == 0
+    doc = elasticsearch_client().get(index=alias(), id="icd10cm:J40")["_source"]
+    assert doc["display_title"].startswith("Bronchitis, not specified")
+    assert doc["next_change_on"] == tomorrow.isoformat()
+
+    monkeypatch.setattr(tasks.timezone, "localdate", lambda: tomorrow)
+    monkeypatch.setattr(projector.timezone, "localdate", lambda: tomorrow)
+    assert tasks.reindex_due_codes() == 1
+    doc = elasticsearch_client().get(index=alias(), id="icd10cm:J40")["_source"]
+    assert (doc["display_title"], doc["next_change_on"]) == ("Bronchitis, NOS", None)
