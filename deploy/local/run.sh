@@ -10,5 +10,8 @@ if [ -z "${ELASTICSEARCH_URL:-}" ]; then
   trap '"$PY" deploy/local/localservices.py elasticsearch stop' EXIT
 fi
 "$PY" manage.py migrate --noinput
+# First start: the real ICD-10-CM code set (April 2026) and one demo login per role.
+"$PY" manage.py codes_import icd10cm-2026 --if-empty
+"$PY" manage.py demo_users
 echo "CodeLedger: http://127.0.0.1:${PORT:-8000}/  (API docs: /api/docs/, health: /healthz)"
 "$PY" manage.py runserver "127.0.0.1:${PORT:-8000}"

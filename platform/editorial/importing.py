@@ -62,8 +62,30 @@ def registration(code, *, source: str, release: str, effective_from: date | None
     return NewEvent.of(event, event_id=event_id)
 
 
+def _checked_stream(code, system: str, **registration_args) -> StreamAppend:
+    if code.system != system:
+        raise ImportRefused(f"{code.code} belongs to {code.system}, not {system}")
+    try:
+        display = get_system(system).display(code.code)
+    except ValidationError as error:
+        raise ImportRefused(f"{code.code}: {error.messages[0]}") from None
+    event = registration(code, **registration_args)
+    return StreamAppend(code_stream(system, display), [event], NO_STREAM)
+
+
+def _checked_stream(code, system: str, **registration_args) -> StreamAppend:
+    if code.system != system:
+        raise ImportRefused(f"{code.code} belongs to {code.system}, not {system}")
+    try:
+        display = get_system(system).display(code.code)
+    except ValidationError as error:
+        raise ImportRefused(f"{code.code}: {error.messages[0]}") from None
+    event = registration(code, **registration_args)
+    return StreamAppend(code_stream(system, display), [event], NO_STREAM)
+
+
 def import_codes(
-    codes: Iterable,
+    codes: Callable[[], Iterable],
     *,
     system: str,
     source: str,
@@ -71,8 +93,15 @@ def import_codes(
     effective_from: date | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> ImportSummary:
-    """Register every code of a first import, in atomic batches of BATCH_SIZE codes."""
+    """Register every code of a first import, in atomic batches of BATCH_SIZE codes.
+
+    `codes` is called twice: a first pass checks every code, so bad data is refused before
+    anything is written; the second pass appends.
+    """
     get_system(system)
+    checks = {"source": source, "release": release, "effective_from": effective_from}
+    for code in codes():
+        _checked_stream(code, system, **checks)
     summary = ImportSummary(system=system, source=source, release=release)
     started = time.perf_counter()
     meta = {"actor": SYSTEM_ACTOR.username, "source": source, "release": release}
@@ -88,15 +117,8 @@ def import_codes(
             progress(len(batch))
         batch.clear()
 
-    for code in codes:
-        if code.system != system:
-            raise ImportRefused(f"{code.code} belongs to {code.system}, not {system}")
-        try:
-            display = get_system(system).display(code.code)
-        except ValidationError as error:
-            raise ImportRefused(f"{code.code}: {error.messages[0]}") from None
-        event = registration(code, source=source, release=release, effective_from=effective_from)
-        batch.append(StreamAppend(code_stream(system, display), [event], NO_STREAM))
+    for code in codes():
+        batch.append(_checked_stream(code, system, **checks))
         summary.codes += 1
         if len(batch) >= BATCH_SIZE:
             flush()

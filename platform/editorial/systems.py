@@ -39,7 +39,8 @@ SYSTEMS = {
         CodeSystem(
             "icd10cm",
             "ICD-10-CM",
-            re.compile(r"[A-Z][0-9][0-9A-Z][0-9A-Z]{0,4}"),
+            # A digit in second place, except QA0 (added by CMS in April 2026).
+            re.compile(r"[A-Z](?:[0-9][0-9A-Z]|A0)[0-9A-Z]{0,4}"),
             "a letter, a digit, a letter or digit, then up to 4 more, e.g. I21.4",
             dotted_after=3,
         ),

@@ -14,7 +14,7 @@ from search.folding import fold
 
 # Looks like a code of some system: I21.4, i214, I21, 0DTJ4ZZ, E0114, 93017.
 CODE_LIKE = re.compile(
-    r"^(?:[A-Za-z]\d[0-9A-Za-z](?:\.?[0-9A-Za-z]{0,4})?|[0-9A-Za-z]{7}|"
+    r"^(?:(?:[A-Za-z]\d[0-9A-Za-z]|[Qq][Aa]0)(?:\.?[0-9A-Za-z]{0,4})?|[0-9A-Za-z]{7}|"
     r"[A-Za-z]\d{4}|\d{4}[0-9FTUftu])$"
 )
 TEXT_FIELDS = [
