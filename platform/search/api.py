@@ -5,7 +5,7 @@ import time
 
 from django.conf import settings
 from drf_spectacular.utils import extend_schema, inline_serializer
-from elasticsearch import ApiError, NotFoundError, TransportError
+from elasticsearch import ApiError, TransportError
 from elasticsearch import ConnectionError as ESConnectionError
 from rest_framework import serializers
 from rest_framework.response import Response
@@ -26,10 +26,14 @@ log = logging.getLogger(__name__)
 
 def execute(search):
     """Run a search; once more if the index behind the alias vanished mid-request (a rebuild
-    swapped the alias and removed the old index between resolving and searching)."""
+    swapped the alias and removed the old index between resolving and searching: 404, or 503
+    "all shards failed")."""
     try:
         return search.using(elasticsearch_client()).execute()
-    except NotFoundError:
+    except ApiError as error:
+        if error.meta.status not in (404, 503):
+            raise
+        log.info("search retried after %s (%s)", error.meta.status, error)
         return search.using(elasticsearch_client()).execute()
 
 
