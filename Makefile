@@ -5,6 +5,9 @@ UV_VERSION := 0.13.9
 UV := .local/tools/bin/uv
 VENV := .venv
 export UV_PYTHON_DOWNLOADS := never
+# Compile at install: some machines set PYTHONDONTWRITEBYTECODE, and every start would
+# otherwise recompile Django and friends (seconds per command).
+export UV_COMPILE_BYTECODE := 1
 
 .PHONY: install run stop test lint format
 

@@ -6,10 +6,13 @@ cd "$(dirname "$0")/../.."
 PY=.venv/bin/python
 
 if [ -z "${ELASTICSEARCH_URL:-}" ]; then
-  "$PY" deploy/local/localservices.py elasticsearch start
+  # The node takes ~20 s to boot: let it, while the database is migrated.
+  "$PY" deploy/local/localservices.py elasticsearch start &
+  es_started=$!
   trap '"$PY" deploy/local/localservices.py elasticsearch stop' EXIT
 fi
 "$PY" manage.py migrate --noinput
+if [ -n "${es_started:-}" ]; then wait "$es_started"; fi
 # First start: the real ICD-10-CM code set (April 2026) and one demo login per role.
 "$PY" manage.py codes_import icd10cm-2026 --if-empty
 "$PY" manage.py demo_users

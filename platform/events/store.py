@@ -20,11 +20,10 @@ from django.utils import timezone
 from events import registry
 from events.canonical import (
     GENESIS_HASH,
+    canonical_dumps,
     canonical_time,
     content_json,
-    dumps_plain,
     hash_of,
-    plain_json,
 )
 from events.context import current_meta
 from events.models import Event
@@ -328,15 +327,13 @@ def append_streams(appends: Sequence[StreamAppend], *, meta: dict | None = None)
     base_meta = {**current_meta(), **(meta or {})}
     base_meta.setdefault("correlation_id", str(ids[0]))
     # Clean and serialise before taking the lock: the lock is held only for what needs it.
-    base_meta_json = dumps_plain(plain_json(base_meta))
+    base_meta_json = canonical_dumps(base_meta)
     serialised = [
         [
             (
                 event,
-                dumps_plain(plain_json(event.data)),
-                dumps_plain(plain_json({**base_meta, **event.meta}))
-                if event.meta
-                else base_meta_json,
+                canonical_dumps(event.data),
+                canonical_dumps({**base_meta, **event.meta}) if event.meta else base_meta_json,
             )
             for event in events
         ]

@@ -15,22 +15,25 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def code(value, title, **content):
-    return SourceCode("icd10cm", value, {"official_descriptor": title, "billable": True,
-                                         **content})
+    return SourceCode("icd10cm", value, {"official_descriptor": title, "billable": True, **content})
 
 
 SAMPLE = [
     code("I21.4", "Non-ST elevation (NSTEMI) myocardial infarction", parent="I21"),
     code("QA0.1", "Neurodevelopmental disorder related to a genetic variant"),
-    code("J40", "Bronchitis, not specified as acute or chronic",
-         notes={"excludes1": ["allergic bronchitis NOS (J45.909-)"]},
-         related=[{"system": "icd10cm", "code": "J45.909", "relation": "excludes1"}]),
+    code(
+        "J40",
+        "Bronchitis, not specified as acute or chronic",
+        notes={"excludes1": ["allergic bronchitis NOS (J45.909-)"]},
+        related=[{"system": "icd10cm", "code": "J45.909", "relation": "excludes1"}],
+    ),
 ]
 
 
 def run(codes, **kwargs):
-    return import_codes(lambda: iter(codes), system="icd10cm", source="test-source",
-                        release="R1", **kwargs)
+    return import_codes(
+        lambda: iter(codes), system="icd10cm", source="test-source", release="R1", **kwargs
+    )
 
 
 def test_first_import_registers_every_code_by_the_system_actor_with_source_and_release():
@@ -38,7 +41,11 @@ def test_first_import_registers_every_code_by_the_system_actor_with_source_and_r
     assert (summary.codes, summary.events_written, summary.already_present) == (3, 3, 0)
     event = Event.objects.get(stream="code:icd10cm:J40")
     assert (event.type, event.meta["actor"], event.meta["source"], event.meta["release"]) == (
-        "CodeRegistered", "system", "test-source", "R1")
+        "CodeRegistered",
+        "system",
+        "test-source",
+        "R1",
+    )
     entry = CodeEntry.objects.get(code="J40")
     assert entry.content["related"][0]["code"] == "J45.909"
     assert CodeVersion.objects.get(code="J40").source == "test-source"

@@ -90,3 +90,30 @@ def test_export_then_import_into_an_empty_store_reproduces_identical_hashes(hist
         assert verify_chain().ok
 
     run_in_rolled_back_transaction(body)
+
+
+@settings(max_examples=300, deadline=None)
+@given(value=st.dictionaries(texts, json_values, max_size=6))
+def test_the_fast_serialiser_writes_exactly_the_canonical_json(value):
+    from events.canonical import canonical_dumps, canonical_json
+
+    assert canonical_dumps(value) == canonical_json(value)
+
+
+@pytest.mark.parametrize(
+    ("value", "error"),
+    [
+        ({"a": 1.5}, TypeError),
+        ({"a": [{"b": 2e3}]}, TypeError),
+        ({"a": "x\x00"}, ValueError),
+        ({1: "a"}, TypeError),
+        ({"a": object()}, TypeError),
+    ],
+)
+def test_the_fast_serialiser_refuses_what_the_canonical_form_refuses(value, error):
+    from events.canonical import canonical_dumps, canonical_json
+
+    with pytest.raises(error):
+        canonical_json(value)
+    with pytest.raises(error):
+        canonical_dumps(value)
