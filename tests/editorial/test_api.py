@@ -69,9 +69,11 @@ def test_the_whole_review_round_trip(as_user, nstemi):
         rationale="CMS wording",
     )
     assert revised.json()["status"] == "submitted"
+    assert_projection_matches_rebuild("editorial")
 
     commented = act(bob, change["change_id"], "comments", text="Looks right now.")
     assert commented.json()["comments"][0]["text"] == "Looks right now."
+    assert_projection_matches_rebuild("editorial")
 
     approved = act(bob, change["change_id"], "approve", expected_version=4)
     assert approved.status_code == 200, approved.content
@@ -194,6 +196,7 @@ def test_withdraw_by_the_proposer_then_nothing_more_can_happen(as_user, nstemi):
         act(as_user("alice"), change["change_id"], "withdraw", expected_version=1).json()["status"]
         == "withdrawn"
     )
+    assert_projection_matches_rebuild("editorial")
     assert_problem(
         act(as_user("bob"), change["change_id"], "approve", expected_version=2),
         409,

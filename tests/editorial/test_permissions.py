@@ -6,6 +6,7 @@ from rest_framework_api_key.models import APIKey
 
 from editorial.services import actor_for, change_request_approve, change_request_submit
 from events.projections import catch_up_all
+from events.testing import assert_projection_matches_rebuild
 
 pytestmark = pytest.mark.django_db
 
@@ -153,6 +154,8 @@ def test_permission_matrix(action, role, people, world):
     assert response.status_code == expected, (action, role, response.content[:300])
     if expected >= 400:
         assert response["Content-Type"] == "application/problem+json"
+    else:
+        assert_projection_matches_rebuild("editorial")
 
 
 def test_an_invalid_api_key_is_refused(people, world):
