@@ -138,8 +138,12 @@ def pid_alive(pid: int) -> bool:
 
 
 def stop_pid(pid: int, *, timeout: float = 30) -> None:
-    with contextlib.suppress(ProcessLookupError):
+    try:
         os.kill(pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    except PermissionError:
+        raise ServiceError(f"process {pid} belongs to another user: stop it as that user") from None
     deadline = time.monotonic() + timeout
     while pid_alive(pid) and time.monotonic() < deadline:
         time.sleep(0.1)
@@ -247,10 +251,16 @@ class ElasticsearchNode:
             return False
 
     def running_pid(self) -> int | None:
+        """The node's pid, if its pid file names a live Elasticsearch (not a reused pid)."""
         if self.pid_file.exists():
             text = self.pid_file.read_text().strip()
             if text.isdigit() and pid_alive(int(text)):
-                return int(text)
+                try:
+                    cmdline = Path(f"/proc/{text}/cmdline").read_bytes()
+                except OSError:
+                    return None
+                if b"org.elasticsearch" in cmdline:
+                    return int(text)
         return None
 
     def start(self, *, timeout: float = 120) -> None:

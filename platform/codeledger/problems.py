@@ -5,6 +5,7 @@
 """
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import OperationalError
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -86,6 +87,14 @@ def exception_handler(exc, context):
             stream=exc.stream,
             expected_version=expected,
             current_version=exc.actual,
+        )
+    if isinstance(exc, OperationalError) and "lock timeout" in str(exc):
+        # The append lock was held longer than lock_timeout (a long import, a stuck session).
+        return problem(
+            503,
+            "the event store is busy; please retry shortly",
+            slug="busy",
+            headers={"Retry-After": "5"},
         )
     if isinstance(exc, IdempotencyError):
         return problem(409, str(exc), slug="duplicate-event")

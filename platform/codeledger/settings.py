@@ -199,6 +199,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "EXCEPTION_HANDLER": "codeledger.problems.exception_handler",
+    # Trust X-Forwarded-For only behind this many proxies (throttling keys on the client address).
+    "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
     "DEFAULT_THROTTLE_RATES": {
         "search_anon": env.str("THROTTLE_ANON", default="120/min"),
         "search_user": env.str("THROTTLE_USER", default="1200/min"),

@@ -30,11 +30,12 @@ def refresh_code_entry(stream: str, today: date | None = None) -> None:
     by the beat task or the read that notices it. The row lock and the position check keep a
     slower caller from overwriting a row computed from newer events.
     """
+    _, system, code = stream.split(":", 2)
+    rows = CodeEntry.objects.select_for_update().filter(system=system, code=code)
+    existing = rows.first()  # locked before the stream is read: no stale overwrite
     events = read_stream(stream)
     view = code_view(events, as_of=today or timezone.localdate())
     first = events[0].event
-    rows = CodeEntry.objects.select_for_update().filter(system=first.system, code=first.code)
-    existing = rows.first()
     if view is None:  # registered with a future effective date: not in force yet
         rows.delete()
         return

@@ -2,8 +2,10 @@
 
 import logging
 import time
+from datetime import timedelta
 
 from django.conf import settings
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema, inline_serializer
 from elasticsearch import ApiError, TransportError
 from elasticsearch import ConnectionError as ESConnectionError
@@ -17,20 +19,25 @@ from codeledger.problems import ProblemError
 from editorial.api import ReadAccess, StrictSerializer
 from editorial.systems import SYSTEMS
 from events.models import ProjectorState
+from events.store import head_position
 from search.documents import alias
 from search.queries import BadCursor, build_search, build_suggest, encode_cursor, lookup_ids
 
 ES_ERRORS = (ESConnectionError, TransportError, ApiError)
+REFRESH_WINDOW = timedelta(seconds=2)
 log = logging.getLogger(__name__)
 
 
 def execute(search):
     """Run a search; once more if the index behind the alias vanished mid-request (a rebuild
     swapped the alias and removed the old index between resolving and searching: 404, or 503
-    "all shards failed")."""
+    "all shards failed"). A 400 from Elasticsearch is the request's fault (e.g. a forged cursor
+    whose values do not fit the sort): BadRequest, not "unavailable"."""
     try:
         return search.using(elasticsearch_client()).execute()
     except ApiError as error:
+        if error.meta.status == 400:
+            raise BadCursor("the cursor does not fit this search") from None
         if error.meta.status not in (404, 503):
             raise
         log.info("search retried after %s (%s)", error.meta.status, error)
@@ -66,12 +73,20 @@ def indexed_position() -> int:
 
 def wait_for_position(minimum: int) -> int:
     """Read your writes: wait (briefly) until the index reflects event position `minimum`."""
+    head = head_position()
+    if minimum > head:
+        raise serializers.ValidationError(
+            {"min_position": [f"no event has position {minimum} yet (the head is {head})"]}
+        )
     deadline = time.monotonic() + settings.SEARCH_MIN_POSITION_WAIT
     while True:
-        position = indexed_position()
+        state = ProjectorState.objects.filter(name="search").first()
+        position = state.checkpoint if state else 0
         if position >= minimum:
-            # Indexed is not yet searchable until the next refresh (1 s): make it so now.
-            elasticsearch_client().indices.refresh(index=alias())
+            # Indexed is searchable after the next refresh (1 s): if the projector wrote within
+            # that second, refresh now rather than answer without the client's own write.
+            if state.last_success_at and timezone.now() - state.last_success_at < REFRESH_WINDOW:
+                elasticsearch_client().indices.refresh(index=alias())
             return position
         if time.monotonic() >= deadline:
             raise ProblemError(
@@ -294,6 +309,7 @@ class LookupView(APIView):
         params = LookupParams(data=request.query_params.dict())
         params.is_valid(raise_exception=True)
         system, codes = params.validated_data["system"], params.validated_data["list"]
+        position = indexed_position()  # before reading: never claim more than we read
         try:
             found = elasticsearch_client().mget(index=alias(), ids=lookup_ids(system, codes))
         except ES_ERRORS as error:
@@ -312,4 +328,4 @@ class LookupView(APIView):
                     "title": source.get("display_title") if source else None,
                 }
             )
-        return Response({"results": results, "position": indexed_position()})
+        return Response({"results": results, "position": position})

@@ -10,7 +10,7 @@ is transient: the runner retries with backoff and never halts on it.
 import logging
 from datetime import date
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from elasticsearch import ApiError, TransportError, helpers
 from elasticsearch import ConnectionError as ESConnectionError
@@ -36,6 +36,10 @@ TRANSIENT_STATUSES = {408, 429, 502, 503, 504}
 
 class IndexingFailed(RuntimeError):
     """Elasticsearch refused documents for a reason other than a stale version."""
+
+
+class IndexingDeferred(IndexingFailed):
+    """Elasticsearch is overloaded or unavailable for some documents (429/5xx): try later."""
 
 
 def ensure_index() -> None:
@@ -94,6 +98,8 @@ def write_documents(events, *, index: str | None = None, today: date | None = No
         outcome = item.get("index", {})
         if ok:
             written += 1
+        elif outcome.get("status") in TRANSIENT_STATUSES:
+            raise IndexingDeferred(f"document {outcome.get('_id')}: {outcome.get('error')}")
         elif outcome.get("status") != 409:
             raise IndexingFailed(f"document {outcome.get('_id')}: {outcome.get('error')}")
     return written
@@ -115,7 +121,7 @@ class SearchProjector(Projector):
         write_documents(events)
 
     def is_transient(self, error):
-        if isinstance(error, ESConnectionError):
+        if isinstance(error, ESConnectionError | IndexingDeferred):
             return True
         status = getattr(error, "status_code", None) or getattr(
             getattr(error, "meta", None), "status", None
@@ -162,6 +168,10 @@ class SearchProjector(Projector):
             copy_up_to(head_position())
             with transaction.atomic():
                 ProjectorState.objects.get_or_create(name=self.name)
+                if connection.vendor == "postgresql":
+                    # A live batch may hold the row while Elasticsearch retries: wait for it.
+                    with connection.cursor() as cursor:
+                        cursor.execute("SET LOCAL lock_timeout = '120s'")
                 state = ProjectorState.objects.select_for_update().get(name=self.name)
                 copy_up_to(head_position())
                 client.indices.put_settings(

@@ -118,7 +118,11 @@ def test_read_your_writes_with_min_position(indexed, people):
 
 def test_min_position_beyond_the_index_is_503_with_retry_after(indexed, settings):
     settings.SEARCH_MIN_POSITION_WAIT = 0.2
-    response = APIClient().get("/api/v1/codes/search", {"q": "x", "min_position": indexed + 99})
+    from events.store import NewEvent, append
+
+    settings.EVENTS_CATCH_UP_AFTER_COMMIT = False  # the index stays behind this event
+    later = append("account:a", [NewEvent(type="test.Anything", data={})]).position
+    response = APIClient().get("/api/v1/codes/search", {"q": "x", "min_position": later})
     assert response.status_code == 503
     assert response["Retry-After"] == "1"
 
@@ -183,3 +187,17 @@ def test_the_index_lives_behind_an_alias(indexed):
 
     physical = list(elasticsearch_client().indices.get_alias(name=alias()))
     assert len(physical) == 1 and physical[0].startswith(f"{alias()}-")
+
+
+def test_min_position_beyond_the_head_is_a_400(indexed):
+    response = APIClient().get("/api/v1/codes/search", {"q": "x", "min_position": 10**12})
+    assert response.status_code == 400
+    assert "min_position" in response.json()["errors"]
+
+
+def test_a_forged_cursor_is_a_400_not_an_outage(indexed):
+    from search.queries import encode_cursor
+
+    forged = encode_cursor(["x", 1, True, "a", "b"])
+    response = APIClient().get("/api/v1/codes/search", {"q": "infarction", "cursor": forged})
+    assert response.status_code == 400
