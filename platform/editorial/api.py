@@ -133,7 +133,11 @@ class WrittenChangeRequestSerializer(ChangeRequestSerializer):
 class CodeSerializer(serializers.Serializer):
     system = serializers.CharField()
     code = serializers.CharField()
-    version = serializers.IntegerField()
+    version = serializers.IntegerField(
+        help_text="the code's latest version, scheduled changes included: send it as "
+        "base_version or expected_version"
+    )
+    in_force_version = serializers.IntegerField(help_text="the version of `content`")
     content = serializers.DictField()
     needs_review = serializers.BooleanField()
     scheduled = serializers.ListField(child=serializers.DictField())
@@ -147,6 +151,7 @@ def _code_data(entry) -> dict:
         "system": entry.system,
         "code": entry.code,
         "version": entry.version,
+        "in_force_version": entry.in_force_version,
         "content": entry.content,
         "needs_review": entry.needs_review,
         "scheduled": entry.scheduled,
@@ -162,6 +167,7 @@ def _view_data(view) -> dict:
         "system": state.system,
         "code": state.code,
         "version": state.version,
+        "in_force_version": state.version,
         "content": state.content,
         "needs_review": state.needs_review,
         "scheduled": view.scheduled,
@@ -438,7 +444,8 @@ class ChangeRequestDetailView(APIView):
         entry = selectors.change_request_detail(change_id=change_id)
         data = ChangeRequestSerializer(entry).data
         if entry.conflicted:
-            current = selectors.code_current(system=entry.system, code=entry.code)
+            # What the proposer must rebase onto: the latest state, scheduled changes included.
+            current = services.load_code(entry.system, entry.code)
             data["current_version"] = current.version
             data["current_values"] = {name: current.content.get(name) for name in entry.changes}
         return Response(data)

@@ -4,12 +4,19 @@ from django.db import models
 
 
 class CodeEntry(models.Model):
-    """A code as in force today (scheduled changes listed apart until their date)."""
+    """A code as in force today (scheduled changes listed apart until their date).
+
+    `version` is the code stream's version (what a proposal is written against);
+    `in_force_version` is the version of the content shown. A code whose registration is itself
+    scheduled has a row with `in_force` False until its day, so the due-date sweep finds it.
+    """
 
     system = models.CharField(max_length=20)
     code = models.CharField(max_length=20)
     normalised = models.CharField(max_length=20)
     version = models.PositiveIntegerField()
+    in_force_version = models.PositiveIntegerField(default=0)
+    in_force = models.BooleanField(default=True)
     official_descriptor = models.TextField()
     short_descriptor = models.CharField(max_length=200, blank=True)
     status = models.CharField(max_length=10, default="active")

@@ -1,5 +1,6 @@
 """The `editorial` projector: code entries as in force today, their versions, the review queue."""
 
+from dataclasses import replace
 from datetime import date
 
 from django.utils import timezone
@@ -18,7 +19,7 @@ from editorial.events import (
 )
 from editorial.models import ChangeRequestEntry, CodeEntry, CodeVersion
 from editorial.systems import get_system
-from editorial.timeline import code_view, in_force_from
+from editorial.timeline import code_view, describe, in_force_from
 from events.projections import Projector
 from events.store import read_stream
 
@@ -35,19 +36,22 @@ def refresh_code_entry(stream: str, today: date | None = None) -> None:
     existing = rows.first()  # locked before the stream is read: no stale overwrite
     events = read_stream(stream)
     view = code_view(events, as_of=today or timezone.localdate())
-    first = events[0].event
-    if view is None:  # registered with a future effective date: not in force yet
-        rows.delete()
-        return
-    if existing and existing.position > view.position:
+    in_force = view is not None
+    if not in_force:
+        # Registered with a future effective date: keep a row that waits for that day.
+        view = code_view(events, as_of=date.max)
+        view = replace(view, scheduled=[describe(e) for e in events])
+    if existing and existing.position > view.position and existing.version >= events[-1].version:
         return
     content = view.state.content
     CodeEntry.objects.update_or_create(
-        system=first.system,
-        code=first.code,
+        system=system,
+        code=code,
         defaults={
-            "normalised": get_system(first.system).normalise(first.code),
-            "version": view.state.version,
+            "normalised": get_system(system).normalise(code),
+            "version": events[-1].version,
+            "in_force_version": view.state.version if in_force else 0,
+            "in_force": in_force,
             "official_descriptor": content["official_descriptor"],
             "short_descriptor": content["short_descriptor"],
             "status": content["status"],
@@ -58,7 +62,7 @@ def refresh_code_entry(stream: str, today: date | None = None) -> None:
             "content": content,
             "needs_review": view.state.needs_review,
             "scheduled": view.scheduled,
-            "next_change_on": view.next_change_on,
+            "next_change_on": view.next_change_on if in_force else in_force_from(events[0]),
             "registered_at": view.registered_at,
             "updated_at": view.updated_at,
             "position": view.position,
@@ -171,6 +175,8 @@ def _entry_from_registration(recorded) -> CodeEntry:
         code=event.code,
         normalised=get_system(event.system).normalise(event.code),
         version=1,
+        in_force_version=1,
+        in_force=True,
         official_descriptor=content["official_descriptor"],
         short_descriptor=content["short_descriptor"],
         status=content["status"],

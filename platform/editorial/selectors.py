@@ -25,6 +25,8 @@ def code_current(*, system: str, code: str) -> CodeEntry:
         entry = CodeEntry.objects.get(system=system, code=display)
     if entry is None:
         raise NotFound(f"no code {display} in {get_system(system).label}")
+    if not entry.in_force:
+        raise NotFound(f"{display} comes into force on {entry.next_change_on.isoformat()}")
     return entry
 
 

@@ -317,6 +317,8 @@ class LookupView(APIView):
         results = []
         for code, doc in zip(codes, found["docs"], strict=True):
             source = doc.get("_source") if doc.get("found") else None
+            if source and source.get("in_force") is False:
+                source = None  # registered, but not in force before its date
             results.append(
                 {
                     "system": system,

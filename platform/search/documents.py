@@ -53,6 +53,7 @@ class CodeDocument(Document):
     block = Keyword()
     parent = Keyword()
     billable = Boolean()
+    in_force = Boolean()  # false while the code's own registration is scheduled
     status = Keyword()
     version = Integer()
     position = Long()
@@ -86,7 +87,7 @@ def document_id(system: str, code: str) -> str:
 
 
 def document_source(
-    state, *, position: int, effective_from, updated_at, next_change_on=None
+    state, *, position: int, effective_from, updated_at, next_change_on=None, in_force=True
 ) -> dict:
     """The indexed form of a code (accent-folded text; the display text stays in `code`)."""
     content = state.content
@@ -112,6 +113,7 @@ def document_source(
         "block": content.get("block") or "",
         "parent": content.get("parent") or "",
         "billable": bool(content.get("billable")),
+        "in_force": in_force,
         "status": content.get("status") or "active",
         "version": state.version,
         "position": position,

@@ -68,14 +68,18 @@ def _document_actions(events, *, index: str, today: date):
         )
         history = recorded if plain else read_stream(stream)
         view = code_view(history, as_of=today)
-        if view is None:  # not in force yet: nothing to show
-            continue
+        in_force = view is not None
+        if in_force:
+            next_change_on = view.next_change_on
+        else:  # the registration itself is scheduled: hidden until in_force_from(...)
+            view, next_change_on = code_view(history, as_of=date.max), in_force_from(history[0])
         source = document_source(
             view.state,
             position=history[-1].position,
             effective_from=in_force_from(history[0]).isoformat(),
             updated_at=view.updated_at.isoformat(),
-            next_change_on=view.next_change_on.isoformat() if view.next_change_on else None,
+            next_change_on=next_change_on.isoformat() if next_change_on else None,
+            in_force=in_force,
         )
         yield {
             "_op_type": "index",

@@ -114,7 +114,7 @@ def code_query(query: str):
 
 
 def build_search(*, q: str, filters: dict, size: int, cursor: str | None) -> Search:
-    search = Search(index=alias())
+    search = Search(index=alias()).exclude("term", in_force=False)
     if q:
         search = search.query(code_query(q) if CODE_LIKE.match(q.strip()) else text_query(q))
     for field, value in filters.items():
@@ -141,15 +141,19 @@ def build_search(*, q: str, filters: dict, size: int, cursor: str | None) -> Sea
 
 def build_suggest(*, q: str, system: str | None, size: int = 10) -> Search:
     folded = fold(q.strip())
-    search = Search(index=alias()).query(
-        Q(
-            "bool",
-            should=[
-                Q("prefix", normalised={"value": normalised_code(folded), "boost": 10}),
-                Q("match_phrase_prefix", title={"query": folded, "max_expansions": 50}),
-                Q("match_bool_prefix", title={"query": folded}),
-            ],
-            minimum_should_match=1,
+    search = (
+        Search(index=alias())
+        .exclude("term", in_force=False)
+        .query(
+            Q(
+                "bool",
+                should=[
+                    Q("prefix", normalised={"value": normalised_code(folded), "boost": 10}),
+                    Q("match_phrase_prefix", title={"query": folded, "max_expansions": 50}),
+                    Q("match_bool_prefix", title={"query": folded}),
+                ],
+                minimum_should_match=1,
+            )
         )
     )
     if system:

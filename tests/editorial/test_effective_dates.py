@@ -46,7 +46,7 @@ def test_a_scheduled_change_waits_for_its_date_and_known_at_remembers(client, pe
 
     current = client.get("/api/v1/codes/icd10cm/I21.4").json()
     assert current["content"]["official_descriptor"] == OLD
-    assert current["version"] == 1
+    assert (current["version"], current["in_force_version"]) == (2, 1)
     assert [(s["version"], s["effective_from"]) for s in current["scheduled"]] == [
         (2, in_a_month.isoformat())
     ]
@@ -112,3 +112,41 @@ def test_the_beat_task_publishes_changes_that_came_into_force(people, nstemi, mo
     from editorial.models import CodeEntry
 
     assert CodeEntry.objects.get(code="I21.4").short_descriptor == "NSTEMI"
+
+
+def test_a_code_registered_for_a_future_date_appears_on_that_day(people, monkeypatch, client):
+    from codeledger.elastic import elasticsearch_client
+    from editorial.importing import import_codes
+    from editorial.sources import SourceCode
+    from search import projector as search_projector
+    from search import tasks as search_tasks
+    from search.documents import alias
+
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    new = SourceCode(
+        "icd10cm", "U09.9", {"official_descriptor": "Post COVID-19 condition", "billable": True}
+    )
+    import_codes(
+        lambda: iter([new]), system="icd10cm", source="t", release="FY", effective_from=tomorrow
+    )
+    catch_up("search")
+    elasticsearch_client().indices.refresh(index=alias())
+
+    response = client.get("/api/v1/codes/icd10cm/U09.9")
+    assert response.status_code == 404
+    assert "comes into force on" in response.json()["detail"]
+    assert client.get("/api/v1/codes/search", {"q": "post covid"}).json()["hits"] == []
+    lookup = client.get("/api/v1/codes/lookup", {"system": "icd10cm", "code": "U09.9"}).json()
+    assert lookup["results"][0]["found"] is False
+
+    for module in (read_models, selectors, search_tasks, search_projector):
+        monkeypatch.setattr(module.timezone, "localdate", lambda: tomorrow)
+    from editorial import tasks as editorial_tasks
+
+    monkeypatch.setattr(editorial_tasks.timezone, "localdate", lambda: tomorrow)
+    assert editorial_tasks.publish_due_changes() == 1
+    assert search_tasks.reindex_due_codes() == 1
+    elasticsearch_client().indices.refresh(index=alias())
+    assert client.get("/api/v1/codes/icd10cm/U09.9").json()["in_force_version"] == 1
+    hits = client.get("/api/v1/codes/search", {"q": "post covid"}).json()["hits"]
+    assert [hit["code"] for hit in hits] == ["U09.9"]
