@@ -191,9 +191,16 @@ def change_request_withdraw(*, actor: Actor, change_id, expected_version: int) -
 def change_request_comment(
     *, actor: Actor, change_id, text: str, expected_version: int | None = None
 ) -> Written:
-    """Comments do not race decisions: without an expected version they append at any version."""
-    command = domain.Comment(actor, str(uuid.uuid4()), text)
-    return _on_request(command, change_id=change_id, expected_version=expected_version)
+    """Comments do not race decisions: without an expected version, a comment that loses a race
+    with another write is simply appended after it (a few tries)."""
+    comment = domain.Comment(actor, str(uuid.uuid4()), text)
+    for attempt in range(3):
+        try:
+            return _on_request(comment, change_id=change_id, expected_version=expected_version)
+        except ConcurrencyError:
+            if expected_version is not None or attempt == 2:
+                raise
+    raise AssertionError("unreachable")
 
 
 def change_request_revert(

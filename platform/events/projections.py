@@ -281,6 +281,11 @@ def skip(name: str, *, position: int, reason: str) -> ProjectorState:
     get_projector(name)
     with transaction.atomic():
         state = _state(name, skip_locked=False)
+        if not state.halted:
+            raise ValueError(
+                f"{name} is not halted: only a halted projector's event can be "
+                "skipped (a failing one is still being retried)"
+            )
         if state.failing_position != position:
             raise ValueError(
                 f"{name} is not stopped at position {position} "
