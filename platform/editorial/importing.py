@@ -73,17 +73,6 @@ def _checked_stream(code, system: str, **registration_args) -> StreamAppend:
     return StreamAppend(code_stream(system, display), [event], NO_STREAM)
 
 
-def _checked_stream(code, system: str, **registration_args) -> StreamAppend:
-    if code.system != system:
-        raise ImportRefused(f"{code.code} belongs to {code.system}, not {system}")
-    try:
-        display = get_system(system).display(code.code)
-    except ValidationError as error:
-        raise ImportRefused(f"{code.code}: {error.messages[0]}") from None
-    event = registration(code, **registration_args)
-    return StreamAppend(code_stream(system, display), [event], NO_STREAM)
-
-
 def import_codes(
     codes: Callable[[], Iterable],
     *,

@@ -1,0 +1,559 @@
+"""Search indexing and query speed on real services, measured against the search issue's aims.
+
+Measures, in one run on a throwaway PostgreSQL cluster and a throwaway Elasticsearch node, after
+importing the full ICD-10-CM set (`icd10cm-2026`, one CodeRegistered event per code, appended
+without eager projection):
+- projection throughput: `catch_up("search")` from checkpoint 0 into the live index, next to
+  `elasticsearch.helpers.bulk` of the very same documents (built beforehand by the projector's
+  own `_document_actions` over the same event batches, minus the external version) into a
+  scratch index with the same mapping: the floor the projector is compared with;
+- a full rebuild, `rebuild("search")`: a new index built from the log, then the alias swap;
+- latency (p50/p95/p99) and requests/s of `/api/v1/codes/search` and `/api/v1/codes/suggest`
+  at 1 and 8 concurrent clients (threads), next to the identical query built with
+  `build_search` / `build_suggest` and sent straight to Elasticsearch. The API is called
+  in-process through django.test.Client: no HTTP server, no network hop, but the whole Django
+  stack (middleware, DRF, throttling, the checkpoint read from PostgreSQL, JSON rendering).
+
+The PostgreSQL cluster runs with fsync and synchronous_commit off, like the test cluster;
+Elasticsearch is a single node with deploy/local's default heap (512 MB). Both share the
+machine's cores with this process. Logging is set to WARNING so per-request log lines of the
+Elasticsearch client are not measured.
+
+Run from the repository root (about 5 to 8 minutes):
+    .venv/bin/python bench/search.py
+"""
+
+import os
+import secrets
+import shutil
+import statistics
+import sys
+import tempfile
+import threading
+import time
+import warnings
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+# In front of bench/ (the script's own folder): `search` must be the app, not this file.
+sys.path[:0] = [str(REPO / "deploy" / "local"), str(REPO / "platform")]
+
+from localservices import ElasticsearchNode, PostgresServer  # noqa: E402
+
+ALIAS = "bench-codes"
+SOURCE = "icd10cm-2026"
+BULK_CHUNK = 500  # the projector's streaming_bulk chunk size
+WARMUP_DOCS = 5_000
+REBUILD_AIM_CODES, REBUILD_AIM_SECONDS = 170_000, 60.0
+CLIENT_COUNTS = (1, 8)
+REQUESTS_PER_RUN = {"search": 128, "suggest": 320}
+SLOWEST_SHOWN = 5
+P95_AIM_RATIO = 1.5
+PROJECTOR_AIM_RATIO = 0.7
+
+SEARCH_QUERIES = [
+    # lay terms
+    "heart attack",
+    "high blood pressure",
+    "broken arm",
+    "kidney stones",
+    "sore throat",
+    "back pain",
+    "chest pain",
+    "flu",
+    "asthma",
+    "migraine",
+    # codes, with and without the dot
+    "I21.4",
+    "E11.9",
+    "J45.909",
+    "S72.001A",
+    "i214",
+    "M54.5",
+    "Z00.00",
+    "F32",
+    # typos
+    "emphysemia",
+    "diabetis",
+    "pnuemonia",
+    "hypertention",
+    "astma",
+    "alzheimers diseese",
+    # multi-word clinical phrases
+    "type 2 diabetes mellitus with diabetic chronic kidney disease",
+    "acute myocardial infarction of inferior wall",
+    "fracture of neck of right femur",
+    "chronic obstructive pulmonary disease with acute exacerbation",
+    "major depressive disorder single episode",
+    "pressure ulcer of sacral region stage 3",
+    "essential hypertension",
+    "sepsis due to escherichia coli",
+]
+SUGGEST_QUERIES = [
+    "diab",
+    "I21",
+    "I21.",
+    "heart fa",
+    "pneu",
+    "S72.0",
+    "asth",
+    "chronic kid",
+    "E11.6",
+    "migr",
+    "fract",
+    "hyperten",
+    "acute myo",
+    "Z00",
+    "sepsis d",
+    "major dep",
+    "copd",
+    "M54",
+    "low back",
+    "osteoarth",
+]
+
+
+STARTED = time.monotonic()
+
+
+def say(message: str) -> None:
+    print(f"[bench {time.monotonic() - STARTED:5.0f} s] {message}", file=sys.stderr, flush=True)
+
+
+@dataclass
+class Row:
+    """One line of the report: a count over a wall time, optionally latencies and an aim."""
+
+    name: str
+    count: int
+    seconds: float
+    latencies_ms: list[float] | None = None
+    by_query: dict[str, list[float]] | None = None
+    ratio: str = ""
+    aim: str = ""
+    met: bool | None = None
+
+    @property
+    def per_second(self) -> float:
+        return self.count / self.seconds
+
+    def percentile(self, p: int) -> float:
+        cuts = statistics.quantiles(self.latencies_ms, n=100, method="inclusive")
+        return cuts[p - 1]
+
+
+# --- services and Django -------------------------------------------------------------------
+
+
+def configure_django(database_url: str, elasticsearch_url: str) -> None:
+    """Production settings (DEBUG off), the throwaway services, throttling out of the way."""
+    os.environ.update(
+        DJANGO_SETTINGS_MODULE="codeledger.settings",
+        DATABASE_URL=database_url,
+        ELASTICSEARCH_URL=elasticsearch_url,
+        SEARCH_INDEX_ALIAS=ALIAS,
+        EVENTS_CATCH_UP_AFTER_COMMIT="false",
+        DEBUG="false",
+        SECRET_KEY=secrets.token_urlsafe(45),  # 60 characters
+        ALLOWED_HOSTS="localhost,testserver",
+        THROTTLE_ANON="1000000/min",
+        THROTTLE_USER="1000000/min",
+        THROTTLE_API_KEY="1000000/min",
+        LOG_LEVEL="WARNING",
+    )
+    import django
+    from django.core.management import call_command
+
+    # Production serves collected static files; this run serves none and has not collected any.
+    warnings.filterwarnings("ignore", message="No directory at: ")
+    django.setup()
+    call_command("migrate", verbosity=0)
+
+
+def es():
+    from codeledger.elastic import elasticsearch_client
+
+    return elasticsearch_client()
+
+
+# --- import --------------------------------------------------------------------------------
+
+
+def import_codes() -> Row:
+    from editorial.importing import import_codes as run_import
+    from editorial.sources import read_source
+
+    say(f"importing {SOURCE} (append only, no projection) ...")
+    began = time.perf_counter()
+    summary = run_import(
+        lambda: read_source(SOURCE), system="icd10cm", source=SOURCE, release="bench"
+    )
+    seconds = time.perf_counter() - began
+    if summary.events_written != summary.codes:
+        raise RuntimeError(f"the import wrote {summary.events_written} of {summary.codes} codes")
+    return Row("import (2 passes, append)", summary.codes, seconds)
+
+
+# --- projection against bulk ---------------------------------------------------------------
+
+
+def code_event_batches():
+    """The code events in the projector's own batches (same size, same boundaries)."""
+    from events.store import read_all
+    from search.projector import SearchProjector
+
+    projector = SearchProjector()
+    types, after = sorted(projector.handles), 0
+    while batch := read_all(after=after, limit=projector.batch_size, types=types):
+        yield batch
+        after = batch[-1].position
+
+
+def baseline_actions(index: str) -> tuple[list[dict], Row]:
+    """Exactly the projector's documents, aimed at `index`, as plain (unversioned) writes.
+
+    Timed too: reading the log and computing the documents is the projector's share of the work
+    that the bulk floor does not do.
+    """
+    from django.utils import timezone
+
+    from search.projector import _document_actions
+
+    say("building the baseline documents with _document_actions ...")
+    today, actions = timezone.localdate(), []
+    began = time.perf_counter()
+    for batch in code_event_batches():
+        for action in _document_actions(batch, index=index, today=today):
+            del action["version"], action["version_type"]
+            actions.append(action)
+    seconds = time.perf_counter() - began
+    return actions, Row("read log + build docs (no ES)", len(actions), seconds)
+
+
+def create_index(name: str) -> None:
+    from search.documents import index_definition
+
+    index_definition(name).create(using=es())
+
+
+def delete_index(name: str) -> None:
+    es().options(ignore_status=404).indices.delete(index=name)
+
+
+def bulk(actions: list[dict]) -> int:
+    from elasticsearch import helpers
+
+    written, errors = helpers.bulk(es(), actions, chunk_size=BULK_CHUNK, max_retries=5)
+    if errors:
+        raise RuntimeError(f"bulk indexing failed: {errors[:3]}")
+    return written
+
+
+def warm_up_indexing(actions: list[dict]) -> None:
+    """Let the JVM compile the indexing path before either side is timed."""
+    name = f"{ALIAS}-warmup"
+    create_index(name)
+    try:
+        bulk([{**action, "_index": name} for action in actions[:WARMUP_DOCS]])
+    finally:
+        delete_index(name)
+
+
+def measure_catch_up() -> Row:
+    """Project every code event from checkpoint 0 into the live index (created beforehand)."""
+    from events.models import ProjectorState
+    from events.projections import catch_up
+    from search.projector import ensure_index
+
+    ProjectorState.objects.filter(name="search").delete()
+    ensure_index()
+    say("projecting (catch_up) from checkpoint 0 ...")
+    began = time.perf_counter()
+    result = catch_up("search", force=True)
+    seconds = time.perf_counter() - began
+    if result.status != "caught_up":
+        raise RuntimeError(f"the search projector did not catch up: {result}")
+    return Row("projector catch-up (search)", result.applied, seconds)
+
+
+def measure_bulk(actions: list[dict], index: str) -> Row:
+    say(f"bulk indexing the same {len(actions):,} documents into a scratch index ...")
+    began = time.perf_counter()
+    written = bulk(actions)
+    seconds = time.perf_counter() - began
+    es().indices.refresh(index=index)
+    indexed = es().count(index=index)["count"]
+    if written != len(actions) or indexed != len(actions):
+        raise RuntimeError(f"bulk wrote {written}, index holds {indexed} of {len(actions)}")
+    return Row("helpers.bulk, same docs (floor)", written, seconds)
+
+
+def projection_rows() -> list[Row]:
+    scratch = f"{ALIAS}-bulk-baseline"
+    actions, building = baseline_actions(scratch)
+    warm_up_indexing(actions)
+    projector = measure_catch_up()
+    create_index(scratch)
+    try:
+        floor = measure_bulk(actions, scratch)
+    finally:
+        delete_index(scratch)
+    ratio = projector.per_second / floor.per_second
+    projector.ratio = f"{ratio:.2f}x bulk"
+    projector.aim = f">= {PROJECTOR_AIM_RATIO}x bulk"
+    projector.met = ratio >= PROJECTOR_AIM_RATIO
+    return [projector, floor, building]
+
+
+def measure_rebuild() -> Row:
+    from events.projections import rebuild
+
+    say("rebuilding the search index from the log ...")
+    began = time.perf_counter()
+    result = rebuild("search")
+    seconds = time.perf_counter() - began
+    if result.status != "caught_up":
+        raise RuntimeError(f"the rebuild did not finish: {result}")
+    aim_rate = REBUILD_AIM_CODES / REBUILD_AIM_SECONDS
+    projected = REBUILD_AIM_CODES / (result.applied / seconds)
+    return Row(
+        "full rebuild (search)",
+        result.applied,
+        seconds,
+        ratio=f"170k: {projected:.0f} s",
+        aim=f">= {aim_rate:,.0f}/s (170k < 60 s)",
+        met=result.applied / seconds >= aim_rate,
+    )
+
+
+# --- query latency -------------------------------------------------------------------------
+
+
+def api_caller(endpoint: str) -> Callable[[str], None]:
+    """One client's caller: its own django.test.Client, in-process (no HTTP server)."""
+    from django.test import Client
+
+    client, path = Client(), f"/api/v1/codes/{endpoint}"
+
+    def call(q: str) -> None:
+        # secure=True: production settings redirect plain HTTP to HTTPS.
+        response = client.get(path, {"q": q}, secure=True, HTTP_ACCEPT="application/json")
+        if response.status_code != 200:
+            raise RuntimeError(f"{path}?q={q}: {response.status_code} {response.content[:300]}")
+
+    return call
+
+
+def direct_search(q: str):
+    from search.queries import build_search
+
+    return build_search(q=q, filters={}, size=20, cursor=None).using(es()).execute()
+
+
+def direct_suggest(q: str):
+    from search.queries import build_suggest
+
+    return build_suggest(q=q, system=None).using(es()).execute()
+
+
+DIRECT = {"search": direct_search, "suggest": direct_suggest}
+QUERIES = {"search": SEARCH_QUERIES, "suggest": SUGGEST_QUERIES}
+
+
+def make_caller(endpoint: str, via: str) -> Callable[[str], None]:
+    return api_caller(endpoint) if via == "api" else DIRECT[endpoint]
+
+
+def client_loop(endpoint, via, offset, count, start: threading.Barrier) -> list[tuple]:
+    """One client: connect and warm up, wait for the others, then time `count` requests."""
+    from django.db import connection
+
+    queries = QUERIES[endpoint]
+    try:
+        call = make_caller(endpoint, via)
+        for q in queries[offset % len(queries) :][:3]:
+            call(q)  # the client's own DB connection and first request are not measured
+        start.wait()
+        latencies = []
+        for n in range(count):
+            q = queries[(offset + n) % len(queries)]
+            began = time.perf_counter()
+            call(q)
+            latencies.append((q, (time.perf_counter() - began) * 1000))
+        return latencies
+    except BaseException:
+        start.abort()  # release the others rather than leave them waiting at the barrier
+        raise
+    finally:
+        connection.close()
+
+
+def measure_load(endpoint: str, via: str, clients: int) -> Row:
+    count = REQUESTS_PER_RUN[endpoint] // clients
+    stride = max(1, len(QUERIES[endpoint]) // clients)  # clients start on different queries
+    start = threading.Barrier(clients + 1)
+    with ThreadPoolExecutor(max_workers=clients) as pool:
+        futures = [
+            pool.submit(client_loop, endpoint, via, index * stride, count, start)
+            for index in range(clients)
+        ]
+        try:
+            start.wait()
+        except threading.BrokenBarrierError:
+            for future in futures:
+                future.result()  # raises the client's own error
+            raise
+        began = time.perf_counter()
+        samples = [sample for future in futures for sample in future.result()]
+        seconds = time.perf_counter() - began
+    by_query: dict[str, list[float]] = {}
+    for q, ms in samples:
+        by_query.setdefault(q, []).append(ms)
+    what = "API (Client)" if via == "api" else "direct ES"
+    noun = "client" if clients == 1 else "clients"
+    name = f"{endpoint} {what}, {clients} {noun}"
+    return Row(name, len(samples), seconds, [ms for _, ms in samples], by_query)
+
+
+def check_same_answers(endpoint: str) -> None:
+    """Warm every query up on both paths and make sure they find the same codes."""
+    from django.test import Client
+
+    call, client = api_caller(endpoint), Client()
+    for q in QUERIES[endpoint]:
+        for _ in range(2):
+            call(q)
+            direct = DIRECT[endpoint](q)
+        body = client.get(f"/api/v1/codes/{endpoint}", {"q": q}, secure=True).json()
+        api_codes = [hit["code"] for hit in body["hits" if endpoint == "search" else "suggestions"]]
+        if api_codes != [hit.code for hit in direct]:
+            say(f"warning: {endpoint} {q!r}: the API and the direct query disagree")
+        if not api_codes:
+            say(f"note: {endpoint} {q!r} finds nothing")
+
+
+def latency_rows(endpoint: str) -> list[Row]:
+    say(f"warming up and measuring {endpoint} latency ...")
+    check_same_answers(endpoint)
+    rows = []
+    for clients in CLIENT_COUNTS:
+        api = measure_load(endpoint, "api", clients)
+        direct = measure_load(endpoint, "direct", clients)
+        ratio = api.percentile(95) / direct.percentile(95)
+        api.ratio = f"p95 {ratio:.2f}x direct"
+        api.aim = f"p95 <= {P95_AIM_RATIO}x direct"
+        api.met = ratio <= P95_AIM_RATIO
+        rows += [api, direct]
+    return rows
+
+
+# --- report --------------------------------------------------------------------------------
+
+
+def machine_facts() -> str:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW server_version")
+        (pg_version,) = cursor.fetchone()
+    nodes = es().nodes.info()["nodes"]
+    es_version = ", ".join(sorted({node["version"] for node in nodes.values()}))
+    health = es().cluster.health()
+    return (
+        f"nproc {len(os.sched_getaffinity(0))}, Elasticsearch {es_version} "
+        f"({health['number_of_nodes']} node, {health['status']}), PostgreSQL {pg_version} "
+        f"(fsync=off), Python {sys.version.split()[0]}"
+    )
+
+
+def slowest_queries(rows: list[Row]) -> str:
+    """The slowest search queries of the 1-client runs: median ms via the API / direct."""
+    api, direct = (
+        next(r for r in rows if r.name == f"search {what}, 1 client")
+        for what in ("API (Client)", "direct ES")
+    )
+    medians = {q: statistics.median(ms) for q, ms in direct.by_query.items()}
+    slowest = sorted(medians, key=medians.get, reverse=True)[:SLOWEST_SHOWN]
+    cells = [f"{q!r} {statistics.median(api.by_query[q]):.0f}/{medians[q]:.0f}" for q in slowest]
+    return "slowest search queries, 1 client, median ms API/direct: " + ", ".join(cells)
+
+
+def print_table(rows: list[Row], facts: str) -> None:
+    header = ("measurement", "count", "seconds", "per s", "p50 ms", "p95 ms", "p99 ms")
+    header += ("vs baseline", "aim", "result")
+
+    def latency(row: Row, p: int) -> str:
+        return "" if row.latencies_ms is None else f"{row.percentile(p):.1f}"
+
+    lines = [
+        (
+            row.name,
+            f"{row.count:,}",
+            f"{row.seconds:.2f}",
+            f"{row.per_second:,.0f}" if row.per_second >= 100 else f"{row.per_second:.1f}",
+            latency(row, 50),
+            latency(row, 95),
+            latency(row, 99),
+            row.ratio,
+            row.aim,
+            {True: "met", False: "MISSED", None: ""}[row.met],
+        )
+        for row in rows
+    ]
+    widths = [max(len(line[i]) for line in [header, *lines]) for i in range(len(header))]
+    left_aligned = {0, 7, 8, 9}
+
+    def line(cells) -> str:
+        return "  ".join(
+            cell.ljust(width) if i in left_aligned else cell.rjust(width)
+            for i, (cell, width) in enumerate(zip(cells, widths, strict=True))
+        ).rstrip()
+
+    print()
+    print(facts)
+    print(
+        "API rows call the views in-process with django.test.Client (no HTTP server); "
+        "direct rows send the same query with the same Elasticsearch client."
+    )
+    print(line(header))
+    print("  ".join("-" * width for width in widths))
+    for cells in lines:
+        print(line(cells))
+    print(slowest_queries(rows))
+
+
+def run() -> None:
+    rows = [import_codes()]
+    rows += projection_rows()
+    rows.append(measure_rebuild())
+    rows += latency_rows("search")
+    rows += latency_rows("suggest")
+    print_table(rows, machine_facts())
+
+
+def main() -> None:
+    base = Path(tempfile.mkdtemp(prefix="codeledger-bench-"))
+    base.chmod(0o755)  # Elasticsearch and PostgreSQL run as the service user when we are root
+    server = PostgresServer(base=base / "postgres")
+    node = ElasticsearchNode(base=base / "elasticsearch")
+    try:
+        server.start()
+        node.start()
+        configure_django(server.url, node.url)
+        from django.db import connections
+
+        try:
+            run()
+        finally:
+            connections.close_all()  # before the server goes away
+    finally:
+        node.stop()
+        server.stop()
+        shutil.rmtree(base, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
