@@ -22,7 +22,6 @@ NOTE_KINDS = (
 RELATION_KINDS = (*NOTE_KINDS, "see_also", "parent", "child", "replaced_by", "replaces")
 STATUSES = ("active", "retired")
 
-MAX_NOTES_PER_KIND = 200
 MAX_ITEMS = 200
 
 
@@ -51,8 +50,6 @@ FIELDS = {
         Field("lay_terms", "Lay terms", "text_list", 200),
     )
 }
-
-TEXT_FIELDS = tuple(name for name, f in FIELDS.items() if f.kind == "text")
 
 
 def empty_content() -> dict:
