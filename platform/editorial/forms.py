@@ -1,0 +1,175 @@
+"""Forms of the editorial screens. They shape input; the rules stay in editorial.domain."""
+
+from django import forms
+
+from editorial.content import FIELDS, STATUSES
+
+# The fields a person edits on the proposal form, in the order shown.
+EDITABLE = (
+    "official_descriptor",
+    "short_descriptor",
+    "common_description",
+    "lay_terms",
+    "billable",
+    "status",
+)
+TEXT_FIELDS = ("official_descriptor", "short_descriptor", "common_description")
+
+
+def _lines(text: str) -> list[str]:
+    return [line.strip() for line in (text or "").splitlines() if line.strip()]
+
+
+class ProposalForm(forms.Form):
+    """New values for a code's content, the version they were written against, and why."""
+
+    base_version = forms.IntegerField(min_value=0, widget=forms.HiddenInput)
+    official_descriptor = forms.CharField(
+        label=FIELDS["official_descriptor"].label,
+        max_length=FIELDS["official_descriptor"].max_length,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    short_descriptor = forms.CharField(
+        label=FIELDS["short_descriptor"].label,
+        max_length=FIELDS["short_descriptor"].max_length,
+        required=False,
+    )
+    common_description = forms.CharField(
+        label=FIELDS["common_description"].label,
+        max_length=FIELDS["common_description"].max_length,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    lay_terms = forms.CharField(
+        label=FIELDS["lay_terms"].label,
+        required=False,
+        help_text="One term per line.",
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    billable = forms.BooleanField(label=FIELDS["billable"].label, required=False)
+    status = forms.ChoiceField(
+        label=FIELDS["status"].label, choices=[(s, s.capitalize()) for s in STATUSES]
+    )
+    rationale = forms.CharField(
+        label="Rationale",
+        max_length=5000,
+        help_text="Why this change is right: the source, the reasoning. Reviewers read it.",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": "Say why: a rationale is required."},
+    )
+    effective_from = forms.DateField(
+        label="Effective date",
+        required=False,
+        help_text="Optional: the day the change comes into force (empty: when approved).",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+    @staticmethod
+    def initial_for(content: dict, base_version: int) -> dict:
+        """Form values for a code's content (lists one item per line)."""
+        initial = {name: content.get(name) for name in EDITABLE}
+        initial["lay_terms"] = "\n".join(content.get("lay_terms") or [])
+        initial["base_version"] = base_version
+        return initial
+
+    def proposed(self) -> dict:
+        """The edited fields as content values (valid forms only)."""
+        data = self.cleaned_data
+        values = {name: data[name] for name in EDITABLE}
+        values["lay_terms"] = _lines(data["lay_terms"])
+        for name in TEXT_FIELDS:
+            values[name] = (values[name] or "").strip()
+        return values
+
+    def changes(self, current: dict) -> dict:
+        """Only what differs from the current content: that is the proposal."""
+        return {
+            name: value for name, value in self.proposed().items() if current.get(name) != value
+        }
+
+
+def preview_values(data, current: dict) -> dict:
+    """Field values typed so far (not yet validated), for the live diff preview."""
+    values = {}
+    for name in TEXT_FIELDS:
+        if name in data:
+            values[name] = data.get(name, "").strip()
+    if "lay_terms" in data:
+        values["lay_terms"] = _lines(data.get("lay_terms", ""))
+    if "status" in data:
+        values["status"] = data.get("status")
+        # An unchecked box is absent from a form post: only read it when the form was sent.
+        values["billable"] = data.get("billable") in ("on", "true", "1")
+    return {name: value for name, value in values.items() if current.get(name) != value}
+
+
+class DecisionForm(forms.Form):
+    expected_version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+
+
+class ApproveForm(DecisionForm):
+    note = forms.CharField(
+        label="Note (optional)",
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class RejectForm(DecisionForm):
+    reason = forms.CharField(
+        label="Reason for rejecting",
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": "Give a reason: the proposer will read it."},
+    )
+
+
+class RequestChangesForm(DecisionForm):
+    message = forms.CharField(
+        label="What should change",
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": "Say what should change."},
+    )
+
+
+class CommentForm(forms.Form):
+    text = forms.CharField(
+        label="Add a comment",
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": "Write something first."},
+    )
+
+
+class ReviseForm(ProposalForm):
+    expected_version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+
+
+QUEUE_STATUSES = [
+    ("submitted", "Waiting for review"),
+    ("conflicted", "Conflicted"),
+    ("changes_requested", "Changes requested"),
+    ("approved", "Approved"),
+    ("rejected", "Rejected"),
+    ("withdrawn", "Withdrawn"),
+    ("all", "All"),
+]
+AGES = [
+    ("", "Any age"),
+    ("1", "Older than a day"),
+    ("7", "Older than a week"),
+    ("30", "Older than 30 days"),
+]
+
+
+class QueueFilterForm(forms.Form):
+    status = forms.ChoiceField(label="Status", choices=QUEUE_STATUSES, required=False)
+    system = forms.ChoiceField(label="System", required=False)
+    proposer = forms.CharField(label="Proposer", required=False, max_length=150)
+    age = forms.ChoiceField(label="Age", choices=AGES, required=False)
+
+    def __init__(self, *args, systems=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["system"].choices = [("", "All systems"), *systems]

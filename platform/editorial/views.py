@@ -1,0 +1,545 @@
+"""Screens: the public code page, the editor's proposal form and requests, the reviewer's queue.
+
+Views stay thin: they check who is asking, shape input with a form, call one service or
+selector, and render. Every action is a plain form post that redirects (no JavaScript needed);
+an htmx request gets the fragment it swaps in place instead. A domain error writes nothing and
+is shown next to the field or action it concerns.
+"""
+
+from datetime import timedelta
+
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import reswap, retarget, trigger_client_event
+
+from editorial import domain, selectors, services
+from editorial.content import NOTE_KINDS
+from editorial.diff import content_diff, field_diff
+from editorial.forms import (
+    ApproveForm,
+    CommentForm,
+    ProposalForm,
+    QueueFilterForm,
+    RejectForm,
+    RequestChangesForm,
+    ReviseForm,
+    preview_values,
+)
+from editorial.systems import SYSTEMS, get_system
+from editorial.templatetags.editorial_screens import Roles
+from events.store import ConcurrencyError
+
+STAFF = frozenset({domain.EDITOR, domain.REVIEWER, domain.AUDITOR, domain.ADMIN})
+
+
+def _fragment(request) -> bool:
+    """htmx asked for a piece of the page (boosted requests get whole pages)."""
+    return bool(request.htmx) and not request.htmx.boosted
+
+
+def _require(request, roles: frozenset, what: str):
+    """The person's domain actor if they hold one of `roles`; login or 403 otherwise."""
+    if not request.user.is_authenticated:
+        raise _LoginFirst
+    actor = services.actor_for(request.user)
+    if not actor.roles & roles:
+        raise PermissionDenied(f"{what} needs one of the roles {', '.join(sorted(roles))}.")
+    return actor
+
+
+class _LoginFirst(Exception):
+    pass
+
+
+def screen(view):
+    """Anonymous people are sent to sign in; a refused domain action is a 403 page."""
+
+    def wrapped(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except _LoginFirst:
+            return redirect_to_login(request.get_full_path())
+        except domain.Forbidden as error:
+            raise PermissionDenied(error.message) from None
+
+    wrapped.__name__, wrapped.__doc__ = view.__name__, view.__doc__
+    return wrapped
+
+
+def not_found(request, message: str):
+    return render(request, "404.html", {"message": message}, status=404)
+
+
+def _domain_errors(form, error: domain.DomainError) -> None:
+    """Attach a domain refusal to the fields it names, or to the form as a whole."""
+    errors = error.details.get("errors") or {}
+    field = error.details.get("field")
+    if field and not errors:
+        errors = {field: [error.message]}
+    if not errors:
+        form.add_error(None, error.message)
+        return
+    for name, messages_ in errors.items():
+        target = name if name in form.fields else None
+        for message in messages_:
+            form.add_error(target, message if target else f"{name}: {message}")
+
+
+# --- public code page ---------------------------------------------------------------------
+
+
+def _code_link(system: str, code: str) -> str | None:
+    """A related code's page; a range such as "F17.-" links to its category (F17)."""
+    target = code.rstrip("-").rstrip(".") if code.endswith("-") else code
+    try:
+        target = get_system(system).display(target)
+    except ValidationError:
+        return None
+    return reverse("editorial:code", args=[system, target])
+
+
+@require_GET
+def code_page(request, system, code):
+    """A code as a coding reference shows it: descriptors, notes, related codes, history."""
+    try:
+        entry = selectors.code_current(system=system, code=code)
+        history = selectors.code_history(system=system, code=code)
+    except (services.NotFound, ValidationError) as error:
+        message = error.messages[0] if isinstance(error, ValidationError) else str(error)
+        return not_found(request, f"No such code: {message}.")
+    content = entry.content
+    notes = [(kind, content["notes"][kind]) for kind in NOTE_KINDS if content["notes"].get(kind)]
+    related = [
+        {**item, "href": _code_link(item["system"], item["code"])}
+        for item in content.get("related") or []
+    ]
+    parent = entry.parent
+    return render(
+        request,
+        "editorial/code_page.html",
+        {
+            "entry": entry,
+            "system_label": SYSTEMS[entry.system].label,
+            "content": content,
+            "notes": notes,
+            "related": related,
+            "parent_href": _code_link(entry.system, parent) if parent else None,
+            "history": list(reversed(history)),
+            "roles": Roles(request.user),
+        },
+    )
+
+
+# --- proposals ----------------------------------------------------------------------------
+
+
+def _latest(system: str, code: str):
+    """The code's latest state, scheduled changes included: what a proposal is written against."""
+    try:
+        state = services.load_code(system, get_system(system).display(code))
+    except ValidationError:
+        return None
+    return state if state.exists else None
+
+
+def _preview(current: dict, values: dict) -> list[dict]:
+    return [field_diff(name, current.get(name), value) for name, value in values.items()]
+
+
+@screen
+@require_http_methods(["GET", "POST"])
+def propose(request, system, code):
+    """The proposal form: current values prefilled, a live diff, rationale required."""
+    actor = _require(request, domain.PROPOSERS, "Proposing a change")
+    current = _latest(system, code)
+    if current is None:
+        return not_found(request, f"No such code: {code} in {system}.")
+    stale = None
+    if request.method == "POST":
+        form = ProposalForm(request.POST)
+        if form.is_valid():
+            try:
+                written = services.change_request_submit(
+                    actor=actor,
+                    system=current.system,
+                    code=current.code,
+                    base_version=form.cleaned_data["base_version"],
+                    changes=form.changes(current.content),
+                    rationale=form.cleaned_data["rationale"],
+                    effective_from=form.cleaned_data["effective_from"],
+                )
+            except domain.StaleBase as error:
+                stale = _moved_since(current, form.cleaned_data["base_version"])
+                form.add_error(None, error.message)
+                data = request.POST.copy()
+                data["base_version"] = current.version  # resubmitting is a conscious choice
+                form = _with_errors(ProposalForm(data), form)
+            except domain.Invalid as error:
+                _domain_errors(form, error)
+            else:
+                messages.success(request, "Your proposal was sent for review.")
+                return redirect("editorial:request", written.change_request.change_id)
+    else:
+        form = ProposalForm(initial=ProposalForm.initial_for(current.content, current.version))
+    status = 400 if form.errors else 200
+    values = preview_values(request.POST, current.content) if request.method == "POST" else {}
+    return render(
+        request,
+        "editorial/propose.html",
+        {
+            "code": current,
+            "form": form,
+            "preview": _preview(current.content, values),
+            "stale": stale,
+            "preview_url": reverse("editorial:propose-preview", args=[system, current.code]),
+        },
+        status=status,
+    )
+
+
+def _with_errors(new_form, old_form):
+    new_form.is_valid()
+    for field, errors in old_form.errors.items():
+        for error in errors:
+            new_form.add_error(None if field == "__all__" else field, error)
+    return new_form
+
+
+def _moved_since(current, base_version: int) -> dict:
+    """What changed on the code since `base_version`, and who changed it."""
+    try:
+        base = selectors.code_at_version(
+            system=current.system, code=current.code, version=base_version
+        )
+        base_content = base.content
+    except services.NotFound:
+        base_content = {}
+    history = selectors.code_history(system=current.system, code=current.code)
+    return {
+        "base_version": base_version,
+        "current_version": current.version,
+        "fields": content_diff(base_content, current.content),
+        "versions": [row for row in history if row["version"] > base_version],
+    }
+
+
+@screen
+@require_POST
+def propose_preview(request, system, code):
+    """The word-level diff of each changed field, as typed so far (an htmx fragment)."""
+    _require(request, domain.PROPOSERS, "Proposing a change")
+    current = _latest(system, code)
+    if current is None:
+        return not_found(request, f"No such code: {code} in {system}.")
+    values = preview_values(request.POST, current.content)
+    return render(
+        request,
+        "editorial/propose.html#preview",
+        {"preview": _preview(current.content, values)},
+    )
+
+
+# --- requests: lists ----------------------------------------------------------------------
+
+
+@screen
+@require_GET
+def my_requests(request):
+    _require(request, domain.PROPOSERS, "Proposing changes")
+    rows = selectors.change_requests(proposer=request.user.get_username()).order_by(
+        "-submitted_position"
+    )
+    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    return render(request, "editorial/my_requests.html", {"page": page})
+
+
+@screen
+@require_GET
+def queue(request):
+    """Change requests, oldest first; by default the ones waiting for a decision."""
+    _require(request, STAFF, "Reading change requests")
+    form = QueueFilterForm(
+        request.GET or None, systems=[(name, s.label) for name, s in SYSTEMS.items()]
+    )
+    filters = form.cleaned_data if form.is_valid() else {}
+    status = filters.get("status") or "submitted"
+    rows = selectors.change_requests(
+        status=None if status == "all" else status,
+        system=filters.get("system") or None,
+        proposer=(filters.get("proposer") or "").strip() or None,
+    )
+    if filters.get("age"):
+        rows = rows.filter(submitted_at__lte=timezone.now() - timedelta(days=int(filters["age"])))
+    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    context = {"form": form, "page": page, "status": status, "total": page.paginator.count}
+    template = "editorial/queue.html#results" if _fragment(request) else "editorial/queue.html"
+    return render(request, template, context)
+
+
+# --- requests: one request ----------------------------------------------------------------
+
+
+def _request_context(request, entry, **extra) -> dict:
+    """What the request page shows; `entry` is the read model row or a just-written state."""
+    user = request.user.get_username()
+    roles = Roles(request.user)
+    try:
+        base = (
+            selectors.code_at_version(
+                system=entry.system, code=entry.code, version=entry.base_version
+            ).content
+            if entry.base_version
+            else {}
+        )
+    except services.NotFound:
+        base = {}
+    is_open = entry.status in domain.OPEN_STATUSES
+    conflicted = extra.pop("conflicted", getattr(entry, "conflicted", False))
+    context = {
+        "entry": entry,
+        "diffs": [field_diff(name, base.get(name), value) for name, value in entry.changes.items()],
+        "is_open": is_open,
+        "conflicted": conflicted,
+        "is_proposer": user == entry.proposer,
+        "can_decide": roles.decider and user != entry.proposer and entry.status == "submitted",
+        "four_eyes": roles.decider and user == entry.proposer and is_open,
+        "can_comment": roles.proposer,
+        "approve_form": ApproveForm(initial={"expected_version": entry.version}),
+        "reject_form": RejectForm(initial={"expected_version": entry.version}),
+        "changes_form": RequestChangesForm(initial={"expected_version": entry.version}),
+        "comment_form": CommentForm(),
+        "moved": None,
+        "conflict": None,
+    }
+    if conflicted and is_open:
+        current = services.load_code(entry.system, entry.code)
+        context["moved"] = _moved_since(current, entry.base_version)
+        context["current_values"] = {name: current.content.get(name) for name in entry.changes}
+    context.update(extra)
+    return context
+
+
+def _load_request(change_id):
+    try:
+        return selectors.change_request_detail(change_id=change_id)
+    except services.NotFound:
+        return None
+
+
+@screen
+@require_GET
+def request_page(request, change_id):
+    _require(request, STAFF, "Reading change requests")
+    entry = _load_request(change_id)
+    if entry is None:
+        return not_found(request, "There is no change request with this id.")
+    return render(request, "editorial/request.html", _request_context(request, entry))
+
+
+DECISIONS = {
+    "approve": (ApproveForm, services.change_request_approve, "note", "approve_form", "approved"),
+    "reject": (RejectForm, services.change_request_reject, "reason", "reject_form", "rejected"),
+    "request-changes": (
+        RequestChangesForm,
+        services.change_request_request_changes,
+        "message",
+        "changes_form",
+        "sent back to the proposer",
+    ),
+}
+
+
+def _written_entry(written, entry):
+    """The request as just written (read models may lag behind a real task queue)."""
+    state = written.change_request
+    entry.status, entry.reviewer, entry.decision = state.status, state.reviewer, state.decision
+    entry.version, entry.conflicted = state.version, False
+    entry.comments = [*entry.comments, *state.comments[len(entry.comments) :]]
+    return entry
+
+
+def _panel(request, entry, *, status=200, **extra):
+    """The request's decision panel: a fragment for htmx, the whole page otherwise."""
+    context = _request_context(request, entry, **extra)
+    if _fragment(request):
+        # htmx swaps 2xx answers only: the panel says what happened, the status stays 200.
+        return render(request, "editorial/request.html#panel", context)
+    return render(request, "editorial/request.html", context, status=status)
+
+
+@screen
+@require_POST
+def decide(request, change_id, action):
+    """Approve, reject or send back: in place with htmx, post-redirect-get without."""
+    actor = _require(request, domain.DECIDERS, "Deciding on a change request")
+    form_class, service, text_field, form_name, done = DECISIONS[action]
+    entry = _load_request(change_id)
+    if entry is None:
+        return not_found(request, "There is no change request with this id.")
+    form = form_class(request.POST)
+    if not form.is_valid():
+        return _panel(request, entry, status=400, **{form_name: form})
+    try:
+        written = service(
+            actor=actor,
+            change_id=change_id,
+            expected_version=form.cleaned_data["expected_version"],
+            **{text_field: form.cleaned_data[text_field]},
+        )
+    except domain.Invalid as error:
+        _domain_errors(form, error)
+        return _panel(request, entry, status=400, **{form_name: form})
+    except domain.StaleBase as error:
+        # Nothing applied: show the current values and who changed them.
+        return _panel(request, entry, status=409, conflicted=True, conflict=error.message)
+    except (ConcurrencyError, domain.InvalidState):
+        entry = _load_request(change_id)
+        who = f" by {entry.reviewer}" if entry.reviewer else ""
+        return _panel(
+            request,
+            entry,
+            status=409,
+            conflict=f"Someone acted on this request first: it is now "
+            f"{entry.status.replace('_', ' ')}{who}. Your decision was not applied.",
+        )
+    if not _fragment(request):
+        messages.success(request, f"The request was {done}.")
+        return redirect("editorial:request", change_id)
+    entry = _written_entry(written, entry)
+    response = _panel(request, entry, decided=done)
+    return trigger_client_event(response, "requestDecided", {"status": entry.status})
+
+
+@screen
+@require_POST
+def comment(request, change_id):
+    """A comment appends to the thread (htmx) or reloads the page (plain post)."""
+    actor = _require(request, domain.PROPOSERS, "Commenting")
+    entry = _load_request(change_id)
+    if entry is None:
+        return not_found(request, "There is no change request with this id.")
+    form = CommentForm(request.POST)
+    error_status = 400
+    if form.is_valid():
+        try:
+            written = services.change_request_comment(
+                actor=actor, change_id=change_id, text=form.cleaned_data["text"]
+            )
+        except (domain.Invalid, domain.InvalidState) as error:
+            _domain_errors(form, error)
+        except ConcurrencyError:
+            form.add_error(None, "The request changed while you wrote; please send it again.")
+            error_status = 409
+        else:
+            if not _fragment(request):
+                messages.success(request, "Your comment was added.")
+                return redirect(reverse("editorial:request", args=[change_id]) + "#comments")
+            new = dict(written.change_request.comments[-1])
+            new.setdefault("at", timezone.now().isoformat())
+            return render(
+                request,
+                "editorial/request.html#comment-added",
+                {"comment": new, "comment_form": CommentForm(), "entry": entry},
+            )
+    if _fragment(request):
+        response = render(
+            request, "editorial/request.html#comment-form", {"comment_form": form, "entry": entry}
+        )
+        return reswap(retarget(response, "#comment-form"), "outerHTML")
+    context = _request_context(request, entry, comment_form=form)
+    return render(request, "editorial/request.html", context, status=error_status)
+
+
+@screen
+@require_POST
+def withdraw(request, change_id):
+    actor = _require(request, domain.PROPOSERS, "Withdrawing a request")
+    entry = _load_request(change_id)
+    if entry is None:
+        return not_found(request, "There is no change request with this id.")
+    try:
+        services.change_request_withdraw(
+            actor=actor, change_id=change_id, expected_version=int(request.POST.get("v") or 0)
+        )
+    except (ConcurrencyError, domain.InvalidState):
+        messages.error(request, "The request changed meanwhile and was not withdrawn.")
+    else:
+        messages.success(request, "The request was withdrawn.")
+    return redirect("editorial:request", change_id)
+
+
+@screen
+@require_http_methods(["GET", "POST"])
+def revise(request, change_id):
+    """The proposer revises against the code's current version, seeing what changed meanwhile."""
+    actor = _require(request, domain.PROPOSERS, "Revising a request")
+    entry = _load_request(change_id)
+    if entry is None:
+        return not_found(request, "There is no change request with this id.")
+    if entry.proposer != actor.username:
+        raise PermissionDenied(f"Only the proposer ({entry.proposer}) can revise this request.")
+    if entry.status not in domain.OPEN_STATUSES:
+        messages.error(request, f"A request that is {entry.status} cannot be revised.")
+        return redirect("editorial:request", change_id)
+    current = services.load_code(entry.system, entry.code)
+    moved = (
+        _moved_since(current, entry.base_version) if current.version != entry.base_version else None
+    )
+    if request.method == "POST":
+        form = ReviseForm(request.POST)
+        if form.is_valid():
+            try:
+                services.change_request_revise(
+                    actor=actor,
+                    change_id=change_id,
+                    expected_version=form.cleaned_data["expected_version"],
+                    base_version=form.cleaned_data["base_version"],
+                    changes=form.changes(current.content),
+                    rationale=form.cleaned_data["rationale"],
+                    effective_from=form.cleaned_data["effective_from"],
+                )
+            except domain.StaleBase as error:
+                form.add_error(None, error.message + " The form now shows the current version.")
+                data = request.POST.copy()
+                data["base_version"] = current.version
+                form = _with_errors(ReviseForm(data), form)
+            except ConcurrencyError:
+                form.add_error(None, "The request changed meanwhile; reload and try again.")
+            except domain.Invalid as error:
+                _domain_errors(form, error)
+            else:
+                messages.success(request, "Your revision was sent for review.")
+                return redirect("editorial:request", change_id)
+    else:
+        values = {**current.content, **entry.changes}
+        initial = ProposalForm.initial_for(values, current.version)
+        initial.update(
+            expected_version=entry.version,
+            rationale=entry.rationale,
+            effective_from=entry.effective_from,
+        )
+        form = ReviseForm(initial=initial)
+    values = (
+        preview_values(request.POST, current.content)
+        if request.method == "POST"
+        else {n: v for n, v in entry.changes.items() if current.content.get(n) != v}
+    )
+    return render(
+        request,
+        "editorial/revise.html",
+        {
+            "entry": entry,
+            "code": current,
+            "form": form,
+            "moved": moved,
+            "preview": _preview(current.content, values),
+            "preview_url": reverse("editorial:propose-preview", args=[entry.system, entry.code]),
+        },
+        status=400 if form.errors else 200,
+    )

@@ -1,0 +1,147 @@
+"""The search screen: a box with suggestions, results with highlights, facets, more via cursor.
+
+Queries are built by search.queries and run like the API runs them (search.api.execute);
+this module only shapes the page.
+"""
+
+import re
+from urllib.parse import urlencode
+
+from django.shortcuts import render
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
+from django.views.decorators.http import require_GET
+
+from editorial.systems import SYSTEMS
+from search.api import ES_ERRORS, execute
+from search.queries import BadCursor, build_search, build_suggest, encode_cursor
+
+PAGE_SIZE = 20
+FILTERS = ("system", "chapter", "billable", "status")
+SNIPPET_FIELDS = ("description", "lay_terms", "inclusion_terms", "notes", "short_title")
+_MARK = re.compile(r"(</?mark>)")
+
+
+def highlighted(fragment: str) -> str:
+    """Escape everything in a highlight fragment except Elasticsearch's own <mark> tags."""
+    parts = _MARK.split(fragment)
+    return mark_safe("".join(part if _MARK.fullmatch(part) else escape(part) for part in parts))
+
+
+def _filters(params) -> dict:
+    filters = {}
+    system = params.get("system")
+    if system in SYSTEMS:
+        filters["system"] = system
+    if chapter := (params.get("chapter") or "").strip()[:300]:
+        filters["chapter"] = chapter
+    if params.get("billable") in ("true", "false"):
+        filters["billable"] = params["billable"] == "true"
+    if params.get("status") in ("active", "retired"):
+        filters["status"] = params["status"]
+    return filters
+
+
+def _hit(hit) -> dict:
+    source = hit.to_dict()
+    marks = hit.meta.highlight.to_dict() if "highlight" in hit.meta else {}
+    title = source.get("display_title") or source["title"]
+    snippets = [
+        highlighted(fragment) for field in SNIPPET_FIELDS for fragment in marks.get(field, [])[:1]
+    ][:2]
+    return {
+        "system": source["system"],
+        "system_label": SYSTEMS[source["system"]].label if source["system"] in SYSTEMS else "",
+        "code": source["code"],
+        "title": highlighted(marks["title"][0]) if marks.get("title") else title,
+        "billable": source["billable"],
+        "status": source["status"],
+        "chapter": source.get("chapter", ""),
+        "snippets": snippets,
+    }
+
+
+def _facets(response, q: str, filters: dict) -> list[dict]:
+    """Each facet's values as links that add (or, when chosen, remove) that filter."""
+    chosen = {k: ("true" if v else "false") if k == "billable" else v for k, v in filters.items()}
+    facets = []
+    for name in FILTERS:
+        values = []
+        for bucket in getattr(response.aggregations, name):
+            value = bucket.key_as_string if name == "billable" else bucket.key
+            selected = chosen.get(name) == value
+            params = {**chosen, "q": q}
+            if selected:
+                params.pop(name)
+            else:
+                params[name] = value
+            values.append(
+                {
+                    "value": value,
+                    "label": {"true": "Billable", "false": "Not billable"}.get(value, value)
+                    if name == "billable"
+                    else SYSTEMS[value].label
+                    if name == "system" and value in SYSTEMS
+                    else value,
+                    "count": bucket.doc_count,
+                    "selected": selected,
+                    "href": "?" + urlencode({k: v for k, v in params.items() if v}),
+                }
+            )
+        facets.append({"name": name, "label": name.capitalize(), "values": values})
+    return facets
+
+
+@require_GET
+def search_page(request):
+    q = (request.GET.get("q") or "").strip()[:200]
+    filters = _filters(request.GET)
+    cursor = request.GET.get("cursor") or None
+    context = {"q": q, "filters": filters, "searched": bool(q or filters)}
+    status = 200
+    if context["searched"]:
+        try:
+            response = execute(build_search(q=q, filters=filters, size=PAGE_SIZE, cursor=cursor))
+        except BadCursor:
+            context["error"] = "That link to more results has expired; search again."
+            status = 400
+        except ES_ERRORS:
+            context["error"] = "Search is temporarily unavailable; please try again shortly."
+            status = 503
+        else:
+            hits = [_hit(hit) for hit in response]
+            next_cursor = (
+                encode_cursor(list(response.hits[-1].meta.sort)) if len(hits) == PAGE_SIZE else None
+            )
+            base = {
+                **{
+                    k: ("true" if v else "false") if k == "billable" else v
+                    for k, v in filters.items()
+                },
+                "q": q,
+            }
+            context.update(
+                hits=hits,
+                total=response.hits.total.value,
+                facets=_facets(response, q, filters),
+                more_href="?" + urlencode({**base, "cursor": next_cursor}) if next_cursor else None,
+            )
+    more = bool(request.htmx) and not request.htmx.boosted and cursor
+    template = "search/search.html#more" if more else "search/search.html"
+    return render(request, template, context, status=200 if more else status)
+
+
+@require_GET
+def suggest(request):
+    """Up to 10 codes whose code or title starts like the text typed (an htmx fragment)."""
+    q = (request.GET.get("q") or "").strip()[:200]
+    suggestions = []
+    if q:
+        try:
+            suggestions = [
+                {"system": hit.system, "code": hit.code, "title": hit.display_title}
+                for hit in execute(build_suggest(q=q, system=None))
+            ]
+        except ES_ERRORS:
+            suggestions = []
+    return render(request, "search/search.html#suggestions", {"suggestions": suggestions, "q": q})
