@@ -36,6 +36,8 @@ from editorial.templatetags.editorial_screens import Roles
 from events.store import ConcurrencyError
 
 STAFF = frozenset({domain.EDITOR, domain.REVIEWER, domain.AUDITOR, domain.ADMIN})
+# Three decision forms share a page: each gets its own element ids.
+AUTO_IDS = {"approve_form": "approve_%s", "reject_form": "reject_%s", "changes_form": "changes_%s"}
 
 
 def _fragment(request) -> bool:
@@ -187,7 +189,8 @@ def propose(request, system, code):
                 return redirect("editorial:request", written.change_request.change_id)
     else:
         form = ProposalForm(initial=ProposalForm.initial_for(current.content, current.version))
-    status = 400 if form.errors else 200
+    # A form shown again with its messages is a normal page (200); a stale base is a conflict.
+    status = 409 if stale else 200
     values = preview_values(request.POST, current.content) if request.method == "POST" else {}
     return render(
         request,
@@ -310,9 +313,14 @@ def _request_context(request, entry, **extra) -> dict:
         "can_decide": roles.decider and user != entry.proposer and entry.status == "submitted",
         "four_eyes": roles.decider and user == entry.proposer and is_open,
         "can_comment": roles.proposer,
-        "approve_form": ApproveForm(initial={"expected_version": entry.version}),
-        "reject_form": RejectForm(initial={"expected_version": entry.version}),
-        "changes_form": RequestChangesForm(initial={"expected_version": entry.version}),
+        **{
+            name: form_class(initial={"expected_version": entry.version}, auto_id=AUTO_IDS[name])
+            for name, form_class in (
+                ("approve_form", ApproveForm),
+                ("reject_form", RejectForm),
+                ("changes_form", RequestChangesForm),
+            )
+        },
         "comment_form": CommentForm(),
         "moved": None,
         "conflict": None,
@@ -382,9 +390,9 @@ def decide(request, change_id, action):
     entry = _load_request(change_id)
     if entry is None:
         return not_found(request, "There is no change request with this id.")
-    form = form_class(request.POST)
+    form = form_class(request.POST, auto_id=AUTO_IDS[form_name])
     if not form.is_valid():
-        return _panel(request, entry, status=400, **{form_name: form})
+        return _panel(request, entry, **{form_name: form})
     try:
         written = service(
             actor=actor,
@@ -394,20 +402,25 @@ def decide(request, change_id, action):
         )
     except domain.Invalid as error:
         _domain_errors(form, error)
-        return _panel(request, entry, status=400, **{form_name: form})
+        return _panel(request, entry, **{form_name: form})
     except domain.StaleBase as error:
         # Nothing applied: show the current values and who changed them.
         return _panel(request, entry, status=409, conflicted=True, conflict=error.message)
     except (ConcurrencyError, domain.InvalidState):
-        entry = _load_request(change_id)
-        who = f" by {entry.reviewer}" if entry.reviewer else ""
-        return _panel(
-            request,
-            entry,
-            status=409,
-            conflict=f"Someone acted on this request first: it is now "
-            f"{entry.status.replace('_', ' ')}{who}. Your decision was not applied.",
-        )
+        before, entry = entry.status, _load_request(change_id)
+        if entry.status == before == "submitted":
+            conflict = (
+                "The request changed while you had it open (a comment or a revision). "
+                "Your decision was not applied: the page now shows the latest version; "
+                "check it and decide again."
+            )
+        else:
+            who = f" by {entry.reviewer}" if entry.reviewer else ""
+            conflict = (
+                f"Someone acted on this request first: it is now "
+                f"{entry.status.replace('_', ' ')}{who}. Your decision was not applied."
+            )
+        return _panel(request, entry, status=409, conflict=conflict)
     if not _fragment(request):
         messages.success(request, f"The request was {done}.")
         return redirect("editorial:request", change_id)
@@ -425,7 +438,7 @@ def comment(request, change_id):
     if entry is None:
         return not_found(request, "There is no change request with this id.")
     form = CommentForm(request.POST)
-    error_status = 400
+    error_status = 200
     if form.is_valid():
         try:
             written = services.change_request_comment(
@@ -440,12 +453,24 @@ def comment(request, change_id):
             if not _fragment(request):
                 messages.success(request, "Your comment was added.")
                 return redirect(reverse("editorial:request", args=[change_id]) + "#comments")
-            new = dict(written.change_request.comments[-1])
+            state = written.change_request
+            new = dict(state.comments[-1])
             new.setdefault("at", timezone.now().isoformat())
+            # The comment moved the request's version: the forms on the page follow it.
+            user, roles = request.user.get_username(), Roles(request.user)
             return render(
                 request,
                 "editorial/request.html#comment-added",
-                {"comment": new, "comment_form": CommentForm(), "entry": entry},
+                {
+                    "comment": new,
+                    "comment_form": CommentForm(),
+                    "entry": entry,
+                    "version": state.version,
+                    "can_decide": roles.decider
+                    and user != state.proposer
+                    and state.status == "submitted",
+                    "can_withdraw": user == state.proposer and state.is_open,
+                },
             )
     if _fragment(request):
         response = render(
@@ -491,6 +516,7 @@ def revise(request, change_id):
     moved = (
         _moved_since(current, entry.base_version) if current.version != entry.base_version else None
     )
+    stale = False
     if request.method == "POST":
         form = ReviseForm(request.POST)
         if form.is_valid():
@@ -505,6 +531,7 @@ def revise(request, change_id):
                     effective_from=form.cleaned_data["effective_from"],
                 )
             except domain.StaleBase as error:
+                stale = True
                 form.add_error(None, error.message + " The form now shows the current version.")
                 data = request.POST.copy()
                 data["base_version"] = current.version
@@ -541,5 +568,5 @@ def revise(request, change_id):
             "preview": _preview(current.content, values),
             "preview_url": reverse("editorial:propose-preview", args=[entry.system, entry.code]),
         },
-        status=400 if form.errors else 200,
+        status=409 if stale else 200,
     )

@@ -42,6 +42,14 @@ def _filters(params) -> dict:
     return filters
 
 
+def _title(title: str, fragments: list[str]):
+    """The title with its matches marked, when the highlight covers the title as written (the
+    index holds an accent-folded copy; a folded or cut fragment is not shown for the title)."""
+    if fragments and _MARK.sub("", fragments[0]) == title:
+        return highlighted(fragments[0])
+    return title
+
+
 def _hit(hit) -> dict:
     source = hit.to_dict()
     marks = hit.meta.highlight.to_dict() if "highlight" in hit.meta else {}
@@ -53,7 +61,7 @@ def _hit(hit) -> dict:
         "system": source["system"],
         "system_label": SYSTEMS[source["system"]].label if source["system"] in SYSTEMS else "",
         "code": source["code"],
-        "title": highlighted(marks["title"][0]) if marks.get("title") else title,
+        "title": _title(title, marks.get("title") or []),
         "billable": source["billable"],
         "status": source["status"],
         "chapter": source.get("chapter", ""),

@@ -99,3 +99,8 @@ def iso_time(value: str) -> str:
     """ "2026-11-30T21:56:13.1+00:00" -> "2026-11-30 21:56" (times are stored in UTC)."""
     text = str(value or "")
     return f"{text[:10]} {text[11:16]}".strip()
+
+
+@register.filter
+def make_list_of_words(text: str) -> list[str]:
+    return text.split()
