@@ -66,7 +66,14 @@ class Browsers:
 
     def __init__(self, browser, base_url):
         self.browser, self.base_url = browser, base_url
-        self.contexts, self.errors = [], []
+        self.contexts, self.errors, self.expected = [], [], []
+
+    def expect_console_error(self, text: str) -> None:
+        """A test that opens an error page on purpose (a 404) names the error it expects."""
+        self.expected.append(text)
+
+    def unexpected_errors(self) -> list[str]:
+        return [e for e in self.errors if not any(text in e for text in self.expected)]
 
     def page(self, *, viewport=None):
         context = self.browser.new_context(
@@ -105,7 +112,7 @@ def browsers(chromium_browser, live_server, people):
     opened = Browsers(chromium_browser, live_server.url)
     yield opened
     opened.close()
-    assert opened.errors == [], "the browser console showed errors"
+    assert opened.unexpected_errors() == [], "the browser console showed errors"
 
 
 def screenshot(page, name: str) -> None:
