@@ -2,7 +2,7 @@
 
 from django import forms
 
-from editorial.content import FIELDS, STATUSES
+from editorial.content import FIELDS, NOTE_KINDS, STATUSES
 
 # The fields a person edits on the proposal form, in the order shown.
 EDITABLE = (
@@ -14,6 +14,16 @@ EDITABLE = (
     "status",
 )
 TEXT_FIELDS = ("official_descriptor", "short_descriptor", "common_description")
+NOTE_LABELS = {
+    "includes": "Includes",
+    "inclusion_terms": "Inclusion terms",
+    "excludes1": "Excludes1",
+    "excludes2": "Excludes2",
+    "code_first": "Code first",
+    "use_additional": "Use additional code",
+    "code_also": "Code also",
+    "general": "General notes",
+}
 
 
 def _lines(text: str) -> list[str]:
@@ -64,11 +74,26 @@ class ProposalForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}),
     )
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for kind in NOTE_KINDS:
+            self.fields[f"note_{kind}"] = forms.CharField(
+                label=NOTE_LABELS[kind],
+                required=False,
+                widget=forms.Textarea(attrs={"rows": 2}),
+            )
+
+    def note_fields(self):
+        return [self[f"note_{kind}"] for kind in NOTE_KINDS]
+
     @staticmethod
     def initial_for(content: dict, base_version: int) -> dict:
         """Form values for a code's content (lists one item per line)."""
         initial = {name: content.get(name) for name in EDITABLE}
         initial["lay_terms"] = "\n".join(content.get("lay_terms") or [])
+        notes = content.get("notes") or {}
+        for kind in NOTE_KINDS:
+            initial[f"note_{kind}"] = "\n".join(notes.get(kind) or [])
         initial["base_version"] = base_version
         return initial
 
@@ -79,6 +104,8 @@ class ProposalForm(forms.Form):
         values["lay_terms"] = _lines(data["lay_terms"])
         for name in TEXT_FIELDS:
             values[name] = (values[name] or "").strip()
+        if _has_notes(self.data):  # a post without the note fields leaves the notes alone
+            values["notes"] = _notes(data)
         return values
 
     def changes(self, current: dict) -> dict:
@@ -86,6 +113,15 @@ class ProposalForm(forms.Form):
         return {
             name: value for name, value in self.proposed().items() if current.get(name) != value
         }
+
+
+def _has_notes(data) -> bool:
+    return any(f"note_{kind}" in data for kind in NOTE_KINDS)
+
+
+def _notes(data) -> dict:
+    notes = {kind: _lines(data.get(f"note_{kind}", "")) for kind in NOTE_KINDS}
+    return {kind: items for kind, items in notes.items() if items}
 
 
 def preview_values(data, current: dict) -> dict:
@@ -100,6 +136,8 @@ def preview_values(data, current: dict) -> dict:
         values["status"] = data.get("status")
         # An unchecked box is absent from a form post: only read it when the form was sent.
         values["billable"] = data.get("billable") in ("on", "true", "1")
+    if _has_notes(data):
+        values["notes"] = _notes(data)
     return {name: value for name, value in values.items() if current.get(name) != value}
 
 

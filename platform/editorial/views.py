@@ -280,7 +280,15 @@ def queue(request):
     if filters.get("age"):
         rows = rows.filter(submitted_at__lte=timezone.now() - timedelta(days=int(filters["age"])))
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
-    context = {"form": form, "page": page, "status": status, "total": page.paginator.count}
+    params = request.GET.copy()
+    params.pop("page", None)
+    context = {
+        "form": form,
+        "page": page,
+        "status": status,
+        "total": page.paginator.count,
+        "query": params.urlencode(),
+    }
     template = "editorial/queue.html#results" if _fragment(request) else "editorial/queue.html"
     return render(request, template, context)
 

@@ -393,3 +393,43 @@ def test_more_results_follow_the_cursor(nstemi, people):
         search_views.PAGE_SIZE = original
     assert fragment.lstrip().startswith("<li>") and 'id="more" hx-swap-oob="true"' in fragment
     assert "<html" in plain and "result" in plain
+
+
+def test_notes_are_edited_one_per_line_by_kind(nstemi, people):
+    from editorial.services import change_request_approve
+
+    data = propose_data(
+        common_description="A heart attack in which the ECG shows no ST-segment elevation.",
+        note_inclusion_terms="Non-Q wave myocardial infarction NOS",
+        note_excludes2="old myocardial infarction (I25.2)",
+        note_use_additional="code to identify exposure to tobacco smoke",
+        note_excludes1="  \nST elevation (STEMI) myocardial infarction (I21.0-I21.3)\n",
+    )
+    response = client_for(people["alice"]).post("/codes/icd10cm/I21.4/propose", data)
+    assert response.status_code == 302
+    entry = ChangeRequestEntry.objects.get()
+    assert entry.changes == {
+        "notes": {
+            "inclusion_terms": ["Non-Q wave myocardial infarction NOS"],
+            "excludes1": ["ST elevation (STEMI) myocardial infarction (I21.0-I21.3)"],
+            "excludes2": ["old myocardial infarction (I25.2)"],
+            "use_additional": ["code to identify exposure to tobacco smoke"],
+        }
+    }
+    html = client_for(people["bob"]).get(f"/requests/{entry.change_id}").content.decode()
+    assert 'Excludes1: <ins class="diff">ST elevation (STEMI)' in html
+    change_request_approve(
+        actor=actor_for(people["bob"]), change_id=entry.change_id, expected_version=1
+    )
+    page = client_for(None).get("/codes/icd10cm/I21.4").content.decode()
+    assert re.search(r"<h3>Excludes1</h3>\s*<ul><li>ST elevation \(STEMI\)", page)
+
+
+def test_the_proposer_withdraws_with_a_plain_post(nstemi, people):
+    request = submit(people)
+    alice = client_for(people["alice"])
+    response = alice.post(f"/requests/{request.change_id}/withdraw", {"v": 1})
+    assert response.status_code == 302
+    assert selectors.change_request_detail(change_id=request.change_id).status == "withdrawn"
+    page = alice.get(response["Location"]).content.decode()
+    assert "The request was withdrawn." in page and "Withdrawn" in page
