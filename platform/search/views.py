@@ -54,9 +54,14 @@ def _hit(hit) -> dict:
     source = hit.to_dict()
     marks = hit.meta.highlight.to_dict() if "highlight" in hit.meta else {}
     title = source.get("display_title") or source["title"]
-    snippets = [
-        highlighted(fragment) for field in SNIPPET_FIELDS for fragment in marks.get(field, [])[:1]
-    ][:2]
+    snippets, seen = [], {title.lower()}
+    for field in SNIPPET_FIELDS:
+        for fragment in marks.get(field, [])[:1]:
+            plain = _MARK.sub("", fragment).lower()
+            if plain not in seen:  # lay terms often repeat inclusion terms or the title
+                seen.add(plain)
+                snippets.append(highlighted(fragment))
+    snippets = snippets[:2]
     return {
         "system": source["system"],
         "system_label": SYSTEMS[source["system"]].label if source["system"] in SYSTEMS else "",
@@ -67,6 +72,25 @@ def _hit(hit) -> dict:
         "chapter": source.get("chapter", ""),
         "snippets": snippets,
     }
+
+
+_RANGE = re.compile(r"\(([a-z0-9]{3}(?:\.[a-z0-9]+)?)-([a-z0-9]{3}(?:\.[a-z0-9]+)?)\)")
+
+
+def chapter_label(value: str) -> str:
+    """Chapters are indexed lowercased (a keyword normaliser): show "(I00-I99)" as written."""
+    text = _RANGE.sub(lambda m: f"({m.group(1).upper()}-{m.group(2).upper()})", value)
+    return text[:1].upper() + text[1:]
+
+
+def _facet_label(name: str, value: str) -> str:
+    if name == "billable":
+        return {"true": "Billable", "false": "Not billable"}.get(value, value)
+    if name == "system":
+        return SYSTEMS[value].label if value in SYSTEMS else value
+    if name == "chapter":
+        return chapter_label(value)
+    return value.capitalize()
 
 
 def _facets(response, q: str, filters: dict) -> list[dict]:
@@ -86,11 +110,7 @@ def _facets(response, q: str, filters: dict) -> list[dict]:
             values.append(
                 {
                     "value": value,
-                    "label": {"true": "Billable", "false": "Not billable"}.get(value, value)
-                    if name == "billable"
-                    else SYSTEMS[value].label
-                    if name == "system" and value in SYSTEMS
-                    else value,
+                    "label": _facet_label(name, value),
                     "count": bucket.doc_count,
                     "selected": selected,
                     "href": "?" + urlencode({k: v for k, v in params.items() if v}),

@@ -433,3 +433,20 @@ def test_the_proposer_withdraws_with_a_plain_post(nstemi, people):
     assert selectors.change_request_detail(change_id=request.change_id).status == "withdrawn"
     page = alice.get(response["Location"]).content.decode()
     assert "The request was withdrawn." in page and "Withdrawn" in page
+
+
+def test_search_says_when_elasticsearch_is_unreachable(nstemi, settings):
+    import socket
+
+    with socket.socket() as free:  # a port nobody listens on
+        free.bind(("127.0.0.1", 0))
+        port = free.getsockname()[1]
+    session_url, settings.ELASTICSEARCH_URL = settings.ELASTICSEARCH_URL, f"http://127.0.0.1:{port}"
+    try:
+        response = client_for(None).get("/search?q=infarction")
+        suggestions = client_for(None).get("/search/suggest?q=infar", **HTMX)
+    finally:
+        settings.ELASTICSEARCH_URL = session_url  # the index cleanup talks to the real node
+    assert response.status_code == 503
+    assert "Search is temporarily unavailable" in response.content.decode()
+    assert suggestions.status_code == 200  # no suggestions, no error while typing
