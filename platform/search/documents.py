@@ -30,23 +30,30 @@ english = analyzer(
     filter=["lowercase", token_filter("en_us_hunspell", "hunspell", locale="en_US", dedup=True)],
 )
 lowercase = normalizer("lowercase_keyword", filter=["lowercase"])
+WHOLE_MAX = 256  # longer values are sentences nobody types whole
 
 
-def _text(**extra):
-    return Text(analyzer=english, fields={"exact": Text(analyzer="standard")}, **extra)
+def _text(*, whole: bool = False, norms: bool = True, **extra):
+    """Stemmed text, an unstemmed `.exact` twin, and with `whole` the entire value as a
+    lowercase keyword (`.whole`): a query that *is* a title or a lay term is the best answer."""
+    fields = {"exact": Text(analyzer="standard", norms=norms)}
+    if whole:
+        fields["whole"] = Keyword(normalizer=lowercase, ignore_above=WHOLE_MAX, doc_values=False)
+    return Text(analyzer=english, fields=fields, norms=norms, **extra)
 
 
 class CodeDocument(Document):
     system = Keyword()
     code = Keyword()  # display form, e.g. I21.4
     normalised = Keyword()  # i214
-    title = _text(index_prefixes={"min_chars": 1, "max_chars": 10})
+    title = _text(whole=True, index_prefixes={"min_chars": 1, "max_chars": 10})
     display_title = Keyword(index=False, doc_values=False)  # as written, accents and all
     title_length = Integer()
     short_title = _text()
     description = _text()
-    lay_terms = _text()
-    inclusion_terms = _text()
+    # Lists of short terms: no length norms, so a code with many terms is not pushed down.
+    lay_terms = _text(whole=True, norms=False)
+    inclusion_terms = _text(norms=False)
     notes = _text()
     related = Keyword()
     chapter = Keyword(normalizer=lowercase, fields={"text": Text(analyzer=english)})

@@ -1,15 +1,21 @@
 """Accent folding in Python, for indexed text and queries alike (Sézary = Sezary).
 
 The minimal Elasticsearch node has no asciifolding filter (it lives in the analysis-common
-module), so the same folding runs here on both sides instead.
+module), so the same folding runs here on both sides instead. Possessives go too ("Behçet's" =
+"Behcet" = "behcet"): the standard tokenizer keeps "behcet's" as one token, which a query
+without the apostrophe would otherwise miss.
 """
 
+import re
 import unicodedata
+
+POSSESSIVE = re.compile(r"(?<=\w)['\u2019]s\b")
 
 
 def fold(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text)
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    stripped = POSSESSIVE.sub("", stripped)
     return (
         stripped.replace("ß", "ss")
         .replace("æ", "ae")

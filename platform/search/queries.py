@@ -20,12 +20,21 @@ CODE_LIKE = re.compile(
 TEXT_FIELDS = [
     "title^6",
     "short_title^5",
-    "lay_terms^4",
+    "lay_terms^5",
     "inclusion_terms^3",
     "notes^1.5",
     "description^1",
     "chapter.text^0.5",
 ]
+# Typo tolerance on the fields people name a condition by: fuzzy expansion over notes and
+# descriptions costs much time for little (measured with bench/relevance.py and bench/search.py).
+FUZZY_FIELDS = ["title^6", "short_title^5", "lay_terms^5", "inclusion_terms^3"]
+# One edit from 4 letters, two from 12: most typos are one edit, and two-edit automata on every
+# word of a long query were most of its time.
+FUZZINESS = "AUTO:4,12"
+WHOLE_FIELDS = {"lay_terms.whole": 40, "title.whole": 30}
+FUZZY_HIGHLIGHT_MAX_WORDS = 3
+HIGHLIGHT_FIELDS = ["title", "short_title", "lay_terms", "inclusion_terms", "notes", "description"]
 FACETS = {"system": "system", "chapter": "chapter", "billable": "billable", "status": "status"}
 SORT = [
     {"_score": "desc"},
@@ -64,11 +73,16 @@ def normalised_code(query: str) -> str:
 
 
 def text_query(query: str):
-    """All terms preferred, any term as a fallback, typos forgiven on longer words."""
-    folded = fold(query)
+    """The whole query as a title or lay term first, then all terms (or the exact phrase), with
+    a fallback to half the terms (any, for one or two) forgiving typos on longer words."""
+    folded = fold(query).strip()
     return Q(
         "bool",
         should=[
+            *(
+                Q("term", **{field: {"value": folded, "boost": boost}})
+                for field, boost in WHOLE_FIELDS.items()
+            ),
             Q(
                 "multi_match",
                 query=folded,
@@ -80,23 +94,35 @@ def text_query(query: str):
             Q(
                 "multi_match",
                 query=folded,
-                fields=["title.exact^3", "short_title.exact^2", "lay_terms.exact^2"],
+                fields=["title.exact^3", "short_title.exact^2", "lay_terms.exact^3"],
                 type="phrase",
                 boost=3,
             ),
             Q(
                 "multi_match",
                 query=folded,
-                fields=TEXT_FIELDS,
+                fields=FUZZY_FIELDS,
                 type="best_fields",
-                fuzziness="AUTO:4,7",
+                fuzziness=FUZZINESS,
                 prefix_length=1,
-                operator="or",
-                minimum_should_match="2<75%",
+                minimum_should_match="1<50%",
             ),
         ],
         minimum_should_match=1,
     )
+
+
+def highlight_query(query: str):
+    """What highlights mark: every query word in any shown field and, for short queries, one-
+    letter typos in titles. Not the search query itself: the unified highlighter builds each
+    fuzzy automaton again per hit and field, which took 0.5-2 s per search over 98,000 codes
+    with two-letter fuzziness on every field, and still ~100 ms for one-letter fuzziness on the
+    titles of a long query (bench/search.py)."""
+    folded = fold(query).strip()
+    should = [Q("multi_match", query=folded, fields=HIGHLIGHT_FIELDS)]
+    if len(folded.split()) <= FUZZY_HIGHLIGHT_MAX_WORDS:
+        should.append(Q("match", title={"query": folded, "fuzziness": 1, "prefix_length": 1}))
+    return Q("bool", should=should)
 
 
 def code_query(query: str):
@@ -122,18 +148,14 @@ def build_search(*, q: str, filters: dict, size: int, cursor: str | None) -> Sea
     for name, field in FACETS.items():
         search.aggs.bucket(name, A("terms", field=field, size=20))
     search = search.sort(*SORT).extra(size=size, track_total_hits=True)
-    search = search.highlight(
-        "title",
-        "short_title",
-        "lay_terms",
-        "inclusion_terms",
-        "notes",
-        "description",
-        fragment_size=150,
-        number_of_fragments=2,
-        pre_tags=["<mark>"],
-        post_tags=["</mark>"],
-    )
+    if q:
+        search = search.highlight(
+            *HIGHLIGHT_FIELDS,
+            fragment_size=150,
+            number_of_fragments=2,
+            pre_tags=["<mark>"],
+            post_tags=["</mark>"],
+        ).highlight_options(highlight_query=highlight_query(q).to_dict())
     if cursor:
         search = search.extra(search_after=decode_cursor(cursor))
     return search
