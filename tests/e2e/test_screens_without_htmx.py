@@ -450,3 +450,28 @@ def test_search_says_when_elasticsearch_is_unreachable(nstemi, settings):
     assert response.status_code == 503
     assert "Search is temporarily unavailable" in response.content.decode()
     assert suggestions.status_code == 200  # no suggestions, no error while typing
+
+
+def test_a_conflicted_request_is_rebased_by_revising_it(nstemi, people):
+    from editorial.services import change_request_approve
+
+    mine = submit(people, "alice")
+    other = submit(people, "eve", "Eve's wording.")
+    change_request_approve(
+        actor=actor_for(people["bob"]), change_id=other.change_id, expected_version=1
+    )
+    assert selectors.change_request_detail(change_id=mine.change_id).conflicted
+    alice = client_for(people["alice"])
+    page = alice.get(f"/requests/{mine.change_id}").content.decode()
+    assert "conflicted" in page and "Eve&#x27;s wording." in page
+    form = alice.get(f"/requests/{mine.change_id}/revise").content.decode()
+    assert "What changed meanwhile (version 1 → 2)" in form
+    assert "proposed by eve, approved by bob" in form
+    assert 'name="base_version" value="2"' in form
+    response = alice.post(
+        f"/requests/{mine.change_id}/revise",
+        {**propose_data(), "base_version": 2, "expected_version": 1},
+    )
+    assert response.status_code == 302
+    entry = selectors.change_request_detail(change_id=mine.change_id)
+    assert (entry.base_version, entry.status, entry.conflicted) == (2, "submitted", False)
