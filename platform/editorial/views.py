@@ -15,6 +15,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import reswap, retarget, trigger_client_event
 
@@ -41,8 +42,11 @@ AUTO_IDS = {"approve_form": "approve_%s", "reject_form": "reject_%s", "changes_f
 
 
 def _fragment(request) -> bool:
-    """htmx asked for a piece of the page (boosted requests get whole pages)."""
-    return bool(request.htmx) and not request.htmx.boosted
+    """htmx asked for a piece of the page (boosted requests and history restores get whole
+    pages)."""
+    return (
+        bool(request.htmx) and not request.htmx.boosted and not request.htmx.history_restore_request
+    )
 
 
 def _require(request, roles: frozenset, what: str):
@@ -290,7 +294,9 @@ def queue(request):
         "query": params.urlencode(),
     }
     template = "editorial/queue.html#results" if _fragment(request) else "editorial/queue.html"
-    return render(request, template, context)
+    response = render(request, template, context)
+    patch_vary_headers(response, ["HX-Request"])  # one URL, a page or a fragment
+    return response
 
 
 # --- requests: one request ----------------------------------------------------------------

@@ -8,6 +8,7 @@ import re
 from urllib.parse import urlencode
 
 from django.shortcuts import render
+from django.utils.cache import patch_vary_headers
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
@@ -154,9 +155,16 @@ def search_page(request):
                 facets=_facets(response, q, filters),
                 more_href="?" + urlencode({**base, "cursor": next_cursor}) if next_cursor else None,
             )
-    more = bool(request.htmx) and not request.htmx.boosted and cursor
+    more = (
+        bool(request.htmx)
+        and not request.htmx.boosted
+        and not request.htmx.history_restore_request
+        and cursor
+    )
     template = "search/search.html#more" if more else "search/search.html"
-    return render(request, template, context, status=200 if more else status)
+    response = render(request, template, context, status=200 if more else status)
+    patch_vary_headers(response, ["HX-Request"])  # one URL, a page or a fragment
+    return response
 
 
 @require_GET

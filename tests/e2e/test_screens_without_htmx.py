@@ -475,3 +475,17 @@ def test_a_conflicted_request_is_rebased_by_revising_it(nstemi, people):
     assert response.status_code == 302
     entry = selectors.change_request_detail(change_id=mine.change_id)
     assert (entry.base_version, entry.status, entry.conflicted) == (2, "submitted", False)
+
+
+def test_a_history_restore_gets_the_whole_queue_page(nstemi, people):
+    bob = client_for(people["bob"])
+    restore = bob.get("/requests/?age=7", HTTP_HX_HISTORY_RESTORE_REQUEST="true", **HTMX)
+    assert "<html" in restore.content.decode()
+    assert "HX-Request" in restore["Vary"]
+
+
+def test_sign_out_is_a_post_and_returns_home(nstemi, people):
+    bob = client_for(people["bob"])
+    response = bob.post("/accounts/logout/")
+    assert response.status_code == 302 and response["Location"] == "/"
+    assert "Sign in" in bob.get("/").content.decode()
