@@ -30,15 +30,54 @@ english = analyzer(
     filter=["lowercase", token_filter("en_us_hunspell", "hunspell", locale="en_US", dedup=True)],
 )
 lowercase = normalizer("lowercase_keyword", filter=["lowercase"])
+# Words written together or apart ("clubfoot" / "club foot", "heatstroke" / "heat stroke"): the
+# index holds every word and every pair of neighbours joined; a query is looked up by its pairs
+# joined (or its one word). The core shingle filter, so no module is needed.
+joined_words = analyzer(
+    "joined_words",
+    tokenizer="standard",
+    filter=[
+        "lowercase",
+        token_filter(
+            "joined_pairs_and_words",
+            "shingle",
+            min_shingle_size=2,
+            max_shingle_size=2,
+            token_separator="",
+            output_unigrams=True,
+        ),
+    ],
+)
+joined_pairs = analyzer(
+    "joined_pairs",
+    tokenizer="standard",
+    filter=[
+        "lowercase",
+        token_filter(
+            "joined_pairs_only",
+            "shingle",
+            min_shingle_size=2,
+            max_shingle_size=2,
+            token_separator="",
+            output_unigrams=False,
+            output_unigrams_if_no_shingles=True,
+        ),
+    ],
+)
 WHOLE_MAX = 256  # longer values are sentences nobody types whole
 
 
-def _text(*, whole: bool = False, norms: bool = True, **extra):
-    """Stemmed text, an unstemmed `.exact` twin, and with `whole` the entire value as a
-    lowercase keyword (`.whole`): a query that *is* a title or a lay term is the best answer."""
+def _text(*, whole: bool = False, joined: bool = False, norms: bool = True, **extra):
+    """Stemmed text, an unstemmed `.exact` twin; with `whole` the entire value as a lowercase
+    keyword (`.whole`): a query that *is* a title or a lay term is the best answer; with `joined`
+    words and neighbour pairs written together (`.joined`)."""
     fields = {"exact": Text(analyzer="standard", norms=norms)}
     if whole:
         fields["whole"] = Keyword(normalizer=lowercase, ignore_above=WHOLE_MAX, doc_values=False)
+    if joined:
+        fields["joined"] = Text(
+            analyzer=joined_words, search_analyzer=joined_pairs, norms=False, index_options="freqs"
+        )
     return Text(analyzer=english, fields=fields, norms=norms, **extra)
 
 
@@ -46,14 +85,14 @@ class CodeDocument(Document):
     system = Keyword()
     code = Keyword()  # display form, e.g. I21.4
     normalised = Keyword()  # i214
-    title = _text(whole=True, index_prefixes={"min_chars": 1, "max_chars": 10})
+    title = _text(whole=True, joined=True, index_prefixes={"min_chars": 1, "max_chars": 10})
     display_title = Keyword(index=False, doc_values=False)  # as written, accents and all
     title_length = Integer()
     short_title = _text()
     description = _text()
     # Lists of short terms: no length norms, so a code with many terms is not pushed down.
-    lay_terms = _text(whole=True, norms=False)
-    inclusion_terms = _text(norms=False)
+    lay_terms = _text(whole=True, joined=True, norms=False)
+    inclusion_terms = _text(joined=True, norms=False)
     notes = _text()
     related = Keyword()
     chapter = Keyword(normalizer=lowercase, fields={"text": Text(analyzer=english)})

@@ -22,6 +22,8 @@ CODES = {
     "G20.A1": ("Parkinson's disease without dyskinesia, without mention of fluctuations", True, []),
     "J43.9": ("Emphysema, unspecified", True, []),
     "H81.01": ("Ménière's disease, right ear", True, []),
+    "Q66.89": ("Other specified congenital deformities of feet", True, ["Congenital clubfoot NOS"]),
+    "R04.0": ("Epistaxis", True, ["Hemorrhage from nose", "Nose bleed"]),
 }
 
 
@@ -59,6 +61,8 @@ def test_possessives_and_accents_fold_away():
         ("parkinsons disease", "G20.A1"),
         ("menieres disease", "H81.01"),
         ("Emphysema, unspecified", "J43.9"),  # the whole query is the title
+        ("club foot", "Q66.89"),  # words written apart find them written together
+        ("nosebleed", "R04.0"),  # and the other way round
     ],
 )
 def test_the_code_a_person_means_comes_first(ranked, query, expected):
@@ -69,7 +73,7 @@ def test_a_fallback_finds_codes_with_some_of_the_words(ranked):
     assert "M35.2" in codes(search("behcet syndrome"))
 
 
-def test_typos_in_short_queries_are_highlighted_too(ranked):
+def test_typos_in_one_word_queries_are_highlighted_too(ranked):
     hit = search("emphysemia")["hits"][0]
     assert hit["code"] == "J43.9"
     assert hit["highlights"]["title"] == ["<mark>Emphysema</mark>, unspecified"]
