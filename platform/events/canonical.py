@@ -65,6 +65,12 @@ def dumps_plain(value) -> str:
 _NUL_ESCAPE = re.compile(r"(?<!\\)(?:\\\\)*\\u0000")
 
 
+# Every float the encoder writes is a number token with a "." or an exponent, first in the text
+# or right after ":", "," or "[" (the separators have no spaces). Text without that pattern has
+# no float and skips the re-read; text with it (a float, or a string like one) is re-read.
+_MAYBE_FLOAT = re.compile(r"(?:^|[:,\[])-?\d+[.eE]")
+
+
 def _refuse_float(text):
     raise TypeError(f"floats are not allowed in events ({text}): use an integer or a string")
 
@@ -96,9 +102,10 @@ def canonical_dumps(value) -> str:
         default=_encode_other,
         allow_nan=False,
     )
-    if _NUL_ESCAPE.search(text):
+    if "\\u0000" in text and _NUL_ESCAPE.search(text):
         raise ValueError("NUL characters (\\x00) cannot be stored in events")
-    json.loads(text, parse_float=_refuse_float)
+    if _MAYBE_FLOAT.search(text):
+        json.loads(text, parse_float=_refuse_float)
     return text
 
 

@@ -1,5 +1,6 @@
 """The event store's own read model: one row per stream (projector `streams`)."""
 
+from events.bulk import bulk_insert
 from events.models import StreamSummary
 from events.projections import Projector
 
@@ -29,7 +30,7 @@ class StreamSummaryProjector(Projector):
             row.last_position = last.position
             row.last_type = last.type
             row.last_recorded_at = last.recorded_at
-        StreamSummary.objects.bulk_create(created)
+        bulk_insert(StreamSummary, created)
         StreamSummary.objects.bulk_update(
             changed, ["version", "event_count", "last_position", "last_type", "last_recorded_at"]
         )

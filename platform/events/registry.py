@@ -78,7 +78,9 @@ def type_of(event) -> EventType:
 def encode(event) -> tuple[str, int, dict]:
     """(type name, schema, JSON data) of a registered event instance."""
     entry = type_of(event)
-    return entry.name, entry.schema, plain_json(dataclasses.asdict(event))
+    # Shallow: plain_json copies the values anyway (dataclasses.asdict would deep-copy first).
+    fields = {field.name: getattr(event, field.name) for field in dataclasses.fields(event)}
+    return entry.name, entry.schema, plain_json(fields)
 
 
 def upcast(name: str, schema: int, data: dict) -> tuple[int, dict]:

@@ -11,8 +11,9 @@ import json
 import logging
 import uuid
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
+from functools import cached_property
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -99,14 +100,15 @@ class RecordedEvent:
     prev_hash: str
     hash: str
 
-    @property
+    @cached_property
     def event(self):
-        """The event as its registered dataclass (data upcast to the current schema)."""
+        """The event as its registered dataclass (data upcast to the current schema); decoded
+        once per record, however often projectors look at it."""
         return registry.decode(self.type, self.schema, self.data)
 
     def upcast(self) -> "RecordedEvent":
         schema, data = registry.upcast(self.type, self.schema, self.data)
-        return RecordedEvent(**{**self.__dict__, "schema": schema, "data": data})
+        return replace(self, schema=schema, data=data)
 
 
 @dataclass(frozen=True)
@@ -430,6 +432,33 @@ def iter_all(*, after: int = 0, chunk_size: int = 2000) -> Iterator[RecordedEven
     """Every stored event as it is stored (no upcasting), streamed with constant memory."""
     while True:
         batch = read_all(after=after, limit=chunk_size, upcast=False)
+        yield from batch
+        if len(batch) < chunk_size:
+            return
+        after = batch[-1].position
+
+
+def read_streams(streams: Sequence[str]) -> dict[str, list[RecordedEvent]]:
+    """Several streams at once (one query): stream -> its events in version order."""
+    found: dict[str, list[RecordedEvent]] = {stream: [] for stream in streams}
+    rows = Event.objects.filter(stream__in=list(streams)).order_by("stream", "version")
+    for row in rows.values_list(*RECORD_FIELDS):
+        recorded = _record(row, upcast=True)
+        found[recorded.stream].append(recorded)
+    return found
+
+
+def iter_stream_family(prefix: str, *, chunk_size: int = 5000) -> Iterator[RecordedEvent]:
+    """Every event of the streams whose names start with `prefix`, in position order, streamed
+    in chunks (e.g. all code streams of one code system)."""
+    after = 0
+    while True:
+        rows = (
+            Event.objects.filter(stream__startswith=prefix, position__gt=after)
+            .order_by("position")
+            .values_list(*RECORD_FIELDS)[:chunk_size]
+        )
+        batch = [_record(row, upcast=True) for row in rows]
         yield from batch
         if len(batch) < chunk_size:
             return
