@@ -1,4 +1,5 @@
-"""Loading a code set: the first import of a system registers every code, without review.
+"""Loading a code set: the first import of a system registers every code, without review;
+a later release becomes one release change set for review.
 
 Each code becomes one `CodeRegistered` event by the system actor, with the source and release in
 the event's meta. Event ids are derived from (source, release, code), so re-running an import is
@@ -13,12 +14,22 @@ from datetime import date
 
 from django.core.exceptions import ValidationError
 
-from editorial.domain import CodeState, Invalid, _proposal
-from editorial.events import CodeRegistered
+from editorial.content import empty_content
+from editorial.domain import CodeState, Invalid, _proposal, evolve_code
+from editorial.events import CodeRegistered, ReleaseProposed
+from editorial.releases import item_counts, listing_events, release_items
 from editorial.services import SYSTEM_ACTOR
+from editorial.sources import SourceCode
 from editorial.systems import code_stream, get_system
 from events.models import Event
-from events.store import NO_STREAM, NewEvent, StreamAppend, append_streams
+from events.store import (
+    NO_STREAM,
+    NewEvent,
+    StreamAppend,
+    append_streams,
+    iter_stream_family,
+    read_stream,
+)
 
 IMPORT_NAMESPACE = uuid.UUID("5f1e8f8a-7c1b-4d0e-9a55-4c6f0b1d2e3a")
 BATCH_SIZE = 500
@@ -41,6 +52,18 @@ class ImportSummary:
 
 def system_has_codes(system: str) -> bool:
     return Event.objects.filter(stream__startswith=f"code:{system}:").exists()
+
+
+def first_import_of(system: str, *, source: str, release: str) -> bool:
+    """Whether this source and release registered the system's codes (a first import, which
+    re-running resumes or leaves as it is)."""
+    return Event.objects.filter(
+        stream__startswith=f"code:{system}:",
+        type=CodeRegistered.event_type,
+        meta__source=source,
+        meta__release=release,
+        version=1,
+    ).exists()
 
 
 def registration(code, *, source: str, release: str, effective_from: date | None) -> NewEvent:
@@ -73,6 +96,12 @@ def _checked_stream(code, system: str, **registration_args) -> StreamAppend:
     return StreamAppend(code_stream(system, display), [event], NO_STREAM)
 
 
+def _checked_content(code, system: str, **registration_args) -> tuple[str, dict]:
+    """A release's code checked like a first import's: its display form and cleaned content."""
+    append = _checked_stream(code, system, **registration_args)
+    return append.stream.split(":", 2)[2], {**empty_content(), **append.events[0].data["content"]}
+
+
 def import_codes(
     codes: Callable[[], Iterable],
     *,
@@ -84,19 +113,18 @@ def import_codes(
 ) -> ImportSummary:
     """Register every code of a first import, in atomic batches of BATCH_SIZE codes.
 
-    `codes` is called twice: a first pass checks every code, so bad data is refused before
-    anything is written; the second pass appends.
+    Every code is checked and its event built before anything is written, so bad data is
+    refused whole; the events are then appended batch by batch (about 2 KB each in memory: some
+    200 MB for the 98,000 codes of ICD-10-CM).
     """
     get_system(system)
     checks = {"source": source, "release": release, "effective_from": effective_from}
-    for code in codes():
-        _checked_stream(code, system, **checks)
-    summary = ImportSummary(system=system, source=source, release=release)
+    appends = [_checked_stream(code, system, **checks) for code in codes()]
+    summary = ImportSummary(system=system, source=source, release=release, codes=len(appends))
     started = time.perf_counter()
     meta = {"actor": SYSTEM_ACTOR.username, "source": source, "release": release}
-    batch: list[StreamAppend] = []
-
-    def flush():
+    for start in range(0, len(appends), BATCH_SIZE):
+        batch = appends[start : start + BATCH_SIZE]
         result = append_streams(batch, meta=meta)
         if result.written:
             summary.events_written += len(batch)
@@ -104,14 +132,99 @@ def import_codes(
             summary.already_present += len(batch)
         if progress:
             progress(len(batch))
-        batch.clear()
+    summary.seconds = time.perf_counter() - started
+    return summary
 
+
+# --- later releases: one change set to review ------------------------------------------------
+
+
+def release_id_for(*, system: str, source: str, release: str) -> str:
+    """The same release of the same source always has the same id (re-imports are no-ops)."""
+    return str(uuid.uuid5(IMPORT_NAMESPACE, f"release|{source}|{release}|{system}"))
+
+
+@dataclass
+class ReleaseSummary:
+    release_id: str
+    system: str
+    source: str
+    release: str
+    status: str  # proposed | already_proposed | no_differences
+    counts: dict
+    codes: int = 0
+    events_written: int = 0
+    seconds: float = 0.0
+
+
+def current_codes(system: str, progress: Callable[[int], None] | None = None) -> dict:
+    """Every code of a system as approved so far (scheduled changes included): code -> state,
+    folded from the event log itself, so a lagging read model cannot skew a release's diff."""
+    states: dict[str, CodeState] = {}
+    for recorded in iter_stream_family(f"code:{system}:"):
+        code = recorded.stream.split(":", 2)[2]
+        states[code] = evolve_code(states.get(code, CodeState()), recorded.event)
+        if progress:
+            progress(1)
+    return states
+
+
+def propose_release(
+    codes: Callable[[], Iterable],
+    *,
+    system: str,
+    source: str,
+    release: str,
+    provides: Iterable[str],
+    effective_from: date | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> ReleaseSummary:
+    """Diff a later release of a code set against the current state and record it as one
+    release change set (a `release:<id>` stream) for review. Nothing touches the codes yet."""
+    get_system(system)
+    started = time.perf_counter()
+    release_id = release_id_for(system=system, source=source, release=release)
+    stream = f"release:{release_id}"
+    existing = read_stream(stream, to_version=1)
+    if existing:
+        return ReleaseSummary(
+            release_id, system, source, release, "already_proposed", existing[0].event.counts or {}
+        )
+    checks = {"source": source, "release": release, "effective_from": effective_from}
+    cleaned = []
     for code in codes():
-        batch.append(_checked_stream(code, system, **checks))
-        summary.codes += 1
-        if len(batch) >= BATCH_SIZE:
-            flush()
-    if batch:
-        flush()
+        cleaned.append(SourceCode(system, *_checked_content(code, system, **checks)))
+        if progress:
+            progress(1)
+    items = release_items(current_codes(system), cleaned, provides=provides)
+    counts = item_counts(items)
+    summary = ReleaseSummary(
+        release_id, system, source, release, "no_differences", counts, codes=len(cleaned)
+    )
+    if items:
+        proposed = ReleaseProposed(
+            release_id=release_id,
+            system=system,
+            source=source,
+            release=release,
+            proposer=SYSTEM_ACTOR.username,
+            effective_from=effective_from.isoformat() if effective_from else None,
+            counts=counts,
+        )
+        events = [proposed, *listing_events(release_id, items)]
+        append_streams(
+            [
+                StreamAppend(
+                    stream,
+                    [
+                        NewEvent.of(event, event_id=uuid.uuid5(uuid.UUID(release_id), str(n)))
+                        for n, event in enumerate(events)
+                    ],
+                    NO_STREAM,
+                )
+            ],
+            meta={"actor": SYSTEM_ACTOR.username, "source": source, "release": release},
+        )
+        summary.status, summary.events_written = "proposed", len(events)
     summary.seconds = time.perf_counter() - started
     return summary

@@ -3,11 +3,13 @@
 from dataclasses import replace
 from datetime import date
 
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from editorial.events import (
     CODE_EVENTS,
     EDITORIAL_EVENT_TYPES,
+    RELEASE_EVENTS,
     ChangeRequestApproved,
     ChangeRequestChangesRequested,
     ChangeRequestCommented,
@@ -16,58 +18,110 @@ from editorial.events import (
     ChangeRequestSubmitted,
     ChangeRequestWithdrawn,
     CodeRegistered,
+    ReleaseItemsApplied,
+    ReleaseItemsConflicted,
+    ReleaseItemsListed,
+    ReleaseItemsRejected,
+    ReleaseProposed,
 )
-from editorial.models import ChangeRequestEntry, CodeEntry, CodeVersion
+from editorial.models import ChangeRequestEntry, CodeEntry, CodeVersion, ReleaseEntry, ReleaseItem
 from editorial.systems import get_system
 from editorial.timeline import code_view, describe, in_force_from
+from events.bulk import bulk_insert
 from events.projections import Projector
-from events.store import read_stream
+from events.store import read_streams
 
 
 def refresh_code_entry(stream: str, today: date | None = None) -> None:
-    """Recompute one code's current row from its stream (the only way rows are written).
+    """Recompute one code's current row from its stream (see refresh_code_entries)."""
+    refresh_code_entries([stream], today)
 
-    Called by the projector for each code event and, when a scheduled change comes into force,
-    by the beat task or the read that notices it. The row lock and the position check keep a
-    slower caller from overwriting a row computed from newer events.
+
+def refresh_code_entries(streams: list[str], today: date | None = None) -> None:
+    """Recompute codes' current rows from their streams (the only way rows are written).
+
+    Called by the projector for the codes a batch of events touched and, when a scheduled
+    change comes into force, by the beat task or the read that notices it. The rows are locked
+    before the streams are read, and the position check keeps a slower caller from overwriting a
+    row computed from newer events. One query locks, one reads, one writes per kind of write.
     """
-    _, system, code = stream.split(":", 2)
-    rows = CodeEntry.objects.select_for_update().filter(system=system, code=code)
-    existing = rows.first()  # locked before the stream is read: no stale overwrite
-    events = read_stream(stream)
-    view = code_view(events, as_of=today or timezone.localdate())
+    today = today or timezone.localdate()
+    keys = {stream: tuple(stream.split(":", 2)[1:]) for stream in streams}
+    by_system: dict[str, list[str]] = {}
+    for system, code in keys.values():
+        by_system.setdefault(system, []).append(code)
+    locked = Q(pk__in=[])
+    for system, codes in by_system.items():
+        locked |= Q(system=system, code__in=codes)
+    existing = {
+        (row.system, row.code): row for row in CodeEntry.objects.select_for_update().filter(locked)
+    }
+    histories = read_streams(streams)
+    creates, updates = [], []
+    for stream, (system, code) in keys.items():
+        events = histories[stream]
+        values = _entry_values(system, code, events, today)
+        row = existing.get((system, code))
+        if row is None:
+            creates.append(CodeEntry(system=system, code=code, **values))
+        elif not (row.position > values["position"] and row.version >= values["version"]):
+            for name, value in values.items():
+                setattr(row, name, value)
+            updates.append(row)
+    bulk_insert(CodeEntry, creates)
+    CodeEntry.objects.bulk_update(updates, ENTRY_FIELDS, batch_size=200)
+
+
+ENTRY_FIELDS = [
+    "normalised",
+    "version",
+    "in_force_version",
+    "in_force",
+    "official_descriptor",
+    "short_descriptor",
+    "status",
+    "billable",
+    "chapter",
+    "block",
+    "parent",
+    "content",
+    "needs_review",
+    "scheduled",
+    "next_change_on",
+    "registered_at",
+    "updated_at",
+    "position",
+]
+
+
+def _entry_values(system: str, code: str, events: list, today: date) -> dict:
+    view = code_view(events, as_of=today)
     in_force = view is not None
     if not in_force:
         # Registered with a future effective date: keep a row that waits for that day.
         view = code_view(events, as_of=date.max)
         view = replace(view, scheduled=[describe(e) for e in events])
-    if existing and existing.position > view.position and existing.version >= events[-1].version:
-        return
     content = view.state.content
-    CodeEntry.objects.update_or_create(
-        system=system,
-        code=code,
-        defaults={
-            "normalised": get_system(system).normalise(code),
-            "version": events[-1].version,
-            "in_force_version": view.state.version if in_force else 0,
-            "in_force": in_force,
-            "official_descriptor": content["official_descriptor"],
-            "short_descriptor": content["short_descriptor"],
-            "status": content["status"],
-            "billable": content["billable"],
-            "chapter": content["chapter"],
-            "block": content["block"],
-            "parent": content["parent"],
-            "content": content,
-            "needs_review": view.state.needs_review,
-            "scheduled": view.scheduled,
-            "next_change_on": view.next_change_on if in_force else in_force_from(events[0]),
-            "registered_at": view.registered_at,
-            "updated_at": view.updated_at,
-            "position": view.position,
-        },
-    )
+    return {
+        "normalised": get_system(system).normalise(code),
+        "version": events[-1].version,
+        "in_force_version": view.state.version if in_force else 0,
+        "in_force": in_force,
+        "official_descriptor": content["official_descriptor"],
+        "short_descriptor": content["short_descriptor"],
+        "status": content["status"],
+        "billable": content["billable"],
+        "chapter": content["chapter"],
+        "block": content["block"],
+        "parent": content["parent"],
+        "content": content,
+        "needs_review": view.state.needs_review,
+        "scheduled": view.scheduled,
+        "next_change_on": view.next_change_on if in_force else in_force_from(events[0]),
+        "registered_at": view.registered_at,
+        "updated_at": view.updated_at,
+        "position": view.position,
+    }
 
 
 def _history_row(recorded) -> CodeVersion:
@@ -94,6 +148,7 @@ def _history_row(recorded) -> CodeVersion:
         recorded_at=recorded.recorded_at,
         position=recorded.position,
         source=recorded.meta.get("source", ""),
+        release=recorded.meta.get("release", ""),
     )
 
 
@@ -154,6 +209,66 @@ def _apply_change_event(recorded) -> None:
     entry.save()
 
 
+def _apply_release_event(recorded) -> None:
+    event = recorded.event
+    if isinstance(event, ReleaseProposed):
+        ReleaseEntry.objects.create(
+            release_id=event.release_id,
+            system=event.system,
+            source=event.source,
+            release=event.release,
+            proposer=event.proposer,
+            effective_from=event.effective_from,
+            counts=event.counts or {},
+            version=recorded.version,
+            proposed_at=recorded.recorded_at,
+            updated_at=recorded.recorded_at,
+            proposed_position=recorded.position,
+            position=recorded.position,
+        )
+        return
+    items = ReleaseItem.objects.filter(release_id=event.release_id)
+    if isinstance(event, ReleaseItemsListed):
+        bulk_insert(
+            ReleaseItem,
+            [
+                ReleaseItem(
+                    release_id=event.release_id,
+                    code=item["code"],
+                    kind=item["kind"],
+                    fields=f",{','.join(sorted(item['changes']))},",
+                    changes=item["changes"],
+                    position=recorded.position,
+                )
+                for item in event.items
+            ],
+        )
+    elif isinstance(event, ReleaseItemsApplied | ReleaseItemsRejected):
+        applied = isinstance(event, ReleaseItemsApplied)
+        items.filter(code__in=event.codes).update(
+            status="applied" if applied else "rejected",
+            decided_by=event.reviewer,
+            reason=event.note if applied else event.reason,
+            conflicts={},
+            position=recorded.position,
+        )
+    elif isinstance(event, ReleaseItemsConflicted):
+        for code, conflicts in event.conflicts.items():
+            items.filter(code=code).update(conflicts=conflicts, position=recorded.position)
+    by_status = dict(items.values_list("status").annotate(n=Count("id")).order_by())
+    ReleaseEntry.objects.filter(release_id=event.release_id).update(
+        items=sum(by_status.values()),
+        pending=by_status.get("pending", 0),
+        applied=by_status.get("applied", 0),
+        rejected=by_status.get("rejected", 0),
+        conflicted=items.filter(status="pending").exclude(conflicts={}).count(),
+        version=recorded.version,
+        updated_at=recorded.recorded_at,
+        position=recorded.position,
+    )
+
+
+RELEASE_EVENT_TYPES = frozenset(cls.event_type for cls in RELEASE_EVENTS)
 CODE_EVENT_TYPES = frozenset(cls.event_type for cls in CODE_EVENTS)
 
 
@@ -203,25 +318,32 @@ class EditorialProjector(Projector):
         for recorded in events:
             if recorded.type in CODE_EVENT_TYPES:
                 code_events.setdefault(recorded.stream, []).append(recorded)
+            elif recorded.type in RELEASE_EVENT_TYPES:
+                _apply_release_event(recorded)
             else:
                 _apply_change_event(recorded)
-        CodeVersion.objects.bulk_create(
-            [_history_row(recorded) for stream in code_events.values() for recorded in stream]
+        bulk_insert(
+            CodeVersion,
+            [_history_row(recorded) for stream in code_events.values() for recorded in stream],
         )
         today = timezone.localdate()
-        fresh = []
+        fresh, touched = [], []
         for stream, recorded in code_events.items():
             if _is_plain_registration(recorded, today):
                 fresh.append(_entry_from_registration(recorded[0]))
             else:
-                refresh_code_entry(stream, today)
+                touched.append(stream)
         # A code set import registers thousands of codes: insert those rows in one statement.
-        CodeEntry.objects.bulk_create(fresh)
+        bulk_insert(CodeEntry, fresh)
+        if touched:
+            refresh_code_entries(touched, today)
 
     def clear(self):
         CodeEntry.objects.all().delete()
         CodeVersion.objects.all().delete()
         ChangeRequestEntry.objects.all().delete()
+        ReleaseEntry.objects.all().delete()
+        ReleaseItem.objects.all().delete()
 
     def snapshot(self):
         def rows(model, order):
@@ -234,4 +356,6 @@ class EditorialProjector(Projector):
             "codes": rows(CodeEntry, ["system", "code"]),
             "versions": rows(CodeVersion, ["position"]),
             "change_requests": rows(ChangeRequestEntry, ["submitted_position"]),
+            "releases": rows(ReleaseEntry, ["proposed_position"]),
+            "release_items": rows(ReleaseItem, ["release_id", "code"]),
         }

@@ -7,7 +7,13 @@ from django.db.models import BooleanField, Case, F, OuterRef, Q, Subquery, Value
 from django.utils import timezone
 
 from editorial.domain import CodeState, evolve_code, fold
-from editorial.models import ChangeRequestEntry, CodeEntry, CodeVersion
+from editorial.models import (
+    ChangeRequestEntry,
+    CodeEntry,
+    CodeVersion,
+    ReleaseEntry,
+    ReleaseItem,
+)
 from editorial.read_models import refresh_code_entry
 from editorial.services import NotFound
 from editorial.systems import code_stream, get_system
@@ -72,6 +78,7 @@ def code_history(*, system: str, code: str) -> list[dict]:
                 "recorded_at": version.recorded_at,
                 "position": version.position,
                 "source": version.source,
+                "release": version.release,
             }
         )
     return rows
@@ -134,3 +141,42 @@ def change_request_detail(*, change_id) -> ChangeRequestEntry:
     if entry is None:
         raise NotFound(f"no change request {change_id}")
     return entry
+
+
+def releases(*, system: str | None = None):
+    """Release change sets, newest first."""
+    rows = ReleaseEntry.objects.order_by("-proposed_position")
+    return rows.filter(system=system) if system else rows
+
+
+def release_detail(*, release_id) -> ReleaseEntry:
+    entry = ReleaseEntry.objects.filter(release_id=release_id).first()
+    if entry is None:
+        raise NotFound(f"no release {release_id}")
+    return entry
+
+
+def release_items(
+    *,
+    release_id,
+    kind: str | None = None,
+    status: str | None = None,
+    field: str | None = None,
+    code: str | None = None,
+    conflicted: bool | None = None,
+):
+    """A release's items in code order, filtered (a field: items that change it; a code: a
+    prefix, e.g. "E11")."""
+    release_detail(release_id=release_id)
+    rows = ReleaseItem.objects.filter(release_id=release_id)
+    if kind:
+        rows = rows.filter(kind=kind)
+    if status:
+        rows = rows.filter(status=status)
+    if field:
+        rows = rows.filter(fields__contains=f",{field},")
+    if code:
+        rows = rows.filter(code__startswith=code.strip().upper())
+    if conflicted is not None:
+        rows = rows.exclude(conflicts={}) if conflicted else rows.filter(conflicts={})
+    return rows.order_by("code")

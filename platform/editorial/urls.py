@@ -34,4 +34,15 @@ urlpatterns = [
     path("change-requests/<uuid:change_id>/revise", api.ReviseView.as_view(), name="revise"),
     path("change-requests/<uuid:change_id>/withdraw", api.WithdrawView.as_view(), name="withdraw"),
     path("change-requests/<uuid:change_id>/comments", api.CommentView.as_view(), name="comments"),
+    path("releases", api.ReleaseListView.as_view(), name="releases"),
+    path("releases/<uuid:release_id>", api.ReleaseDetailView.as_view(), name="release"),
+    path("releases/<uuid:release_id>/items", api.ReleaseItemsView.as_view(), name="release-items"),
+    path(
+        "releases/<uuid:release_id>/approve",
+        api.ReleaseApproveView.as_view(),
+        name="release-approve",
+    ),
+    path(
+        "releases/<uuid:release_id>/reject", api.ReleaseRejectView.as_view(), name="release-reject"
+    ),
 ]

@@ -4,7 +4,9 @@ import pytest
 from rest_framework.test import APIClient
 from rest_framework_api_key.models import APIKey
 
+from editorial.importing import propose_release
 from editorial.services import actor_for, change_request_approve, change_request_submit
+from editorial.sources import SourceCode
 from events.projections import catch_up_all
 from events.testing import assert_projection_matches_rebuild
 
@@ -27,6 +29,9 @@ MATRIX = {
     "request_changes": (401, 403, 403, 403, 200, 403, 200),
     "revert": (401, 403, 403, 403, 201, 403, 201),
     "confirm_description": (401, 403, 403, 200, 200, 403, 200),
+    "list_releases": (401, 403, 403, 200, 200, 200, 200),
+    "approve_release": (401, 403, 403, 403, 200, 403, 200),
+    "reject_release": (401, 403, 403, 403, 200, 403, 200),
 }
 
 URL = "/api/v1/change-requests"
@@ -57,7 +62,14 @@ def world(people, nstemi):
         changes={"short_descriptor": "NSTEMI"},
         rationale="shorter",
     )
-    return {"other": other.change_request.change_id}
+    release = propose_release(
+        lambda: iter([SourceCode("icd10cm", "I21.9", {"official_descriptor": "AMI, unspecified"})]),
+        system="icd10cm",
+        source="test-next",
+        release="FY2026",
+        provides=("official_descriptor",),
+    )
+    return {"other": other.change_request.change_id, "release": release.release_id}
 
 
 def client_for(role, people):
@@ -142,6 +154,16 @@ def perform(action, client, role, people, world):
         return client.post(f"{CODE}/versions/2/revert", {"rationale": "undo"}, format="json")
     if action == "confirm_description":
         return client.post(f"{CODE}/confirm-description", {"expected_version": 2}, format="json")
+    if action == "list_releases":
+        return client.get("/api/v1/releases")
+    if action == "approve_release":
+        return client.post(
+            f"/api/v1/releases/{world['release']}/approve", {"codes": ["I21.9"]}, format="json"
+        )
+    if action == "reject_release":
+        return client.post(
+            f"/api/v1/releases/{world['release']}/reject", {"reason": "not yet"}, format="json"
+        )
     raise AssertionError(action)
 
 

@@ -4,7 +4,13 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from tqdm import tqdm
 
-from editorial.importing import ImportRefused, import_codes, system_has_codes
+from editorial.importing import (
+    ImportRefused,
+    first_import_of,
+    import_codes,
+    propose_release,
+    system_has_codes,
+)
 from editorial.sources import SOURCES, SourceError, count_source, read_source
 from editorial.systems import SYSTEMS
 from events.projections import catch_up_all
@@ -13,7 +19,8 @@ from events.projections import catch_up_all
 class Command(BaseCommand):
     help = (
         "Import a code set from packaged CMS data. The first import of a system registers "
-        "every code without review; re-running the same release changes nothing."
+        "every code without review; a later release becomes one release change set to review "
+        "(added, revised and retired codes). Re-running the same release changes nothing."
     )
 
     def add_arguments(self, parser):
@@ -24,6 +31,11 @@ class Command(BaseCommand):
             "--effective-from",
             type=date.fromisoformat,
             help="date the codes are in force from (YYYY-MM-DD)",
+        )
+        parser.add_argument(
+            "--only",
+            metavar="PREFIXES",
+            help="only the codes starting with these comma-separated prefixes (e.g. E11,I21)",
         )
         parser.add_argument(
             "--if-empty",
@@ -39,6 +51,7 @@ class Command(BaseCommand):
         release=None,
         effective_from=None,
         if_empty=False,
+        only=None,
         **options,
     ):
         if source not in SOURCES:
@@ -47,31 +60,63 @@ class Command(BaseCommand):
         if system and system != spec.system:
             raise CommandError(f"{source} holds {spec.system} codes, not {system}")
         release = release or spec.release
-        if if_empty and system_has_codes(spec.system):
+        prefixes = tuple(p.strip().upper() for p in only.split(",") if p.strip()) if only else ()
+        has_codes = system_has_codes(spec.system)
+        if if_empty and has_codes:
             self.stdout.write(f"{spec.system}: codes already imported, nothing to do")
             return
+
+        def codes():
+            if not prefixes:
+                return read_source(source)
+            return (code for code in read_source(source) if code.code.startswith(prefixes))
+
+        first = not has_codes or first_import_of(spec.system, source=source, release=release)
         try:
-            total = count_source(source)
-            with tqdm(
+            total = None if prefixes else count_source(source)
+            bar = tqdm(
                 total=total,
                 unit="code",
-                desc=f"importing {source}",
+                desc=f"{'importing' if first else 'diffing'} {source}",
                 disable=None,
                 file=self.stderr._out,
-            ) as bar:
-                summary = import_codes(
-                    lambda: read_source(source),
-                    system=spec.system,
-                    source=source,
-                    release=release,
-                    effective_from=effective_from,
-                    progress=bar.update,
-                )
+            )
+            with bar:
+                if first:
+                    summary = import_codes(
+                        codes,
+                        system=spec.system,
+                        source=source,
+                        release=release,
+                        effective_from=effective_from,
+                        progress=bar.update,
+                    )
+                else:
+                    summary = propose_release(
+                        codes,
+                        system=spec.system,
+                        source=source,
+                        release=release,
+                        provides=spec.provides,
+                        effective_from=effective_from or spec.effective_from,
+                        progress=bar.update,
+                    )
         except (SourceError, ImportRefused) as error:
             raise CommandError(f"import refused: {error}") from None
         self.stdout.write("projecting into the read models ...")
         results = catch_up_all(force=True)
         self.stdout.write("")
+        if first:
+            self._import_table(summary)
+        else:
+            self._release_table(summary)
+        for result in results:
+            self.stdout.write(
+                f"projector {result.name}: {result.status}, checkpoint {result.checkpoint}"
+            )
+        connection.close()
+
+    def _import_table(self, summary):
         self.stdout.write(
             f"{'system':<10} {'source':<16} {'release':<22} {'codes':>8} "
             f"{'written':>8} {'present':>8} {'seconds':>8}"
@@ -81,8 +126,26 @@ class Command(BaseCommand):
             f"{summary.codes:>8} {summary.events_written:>8} "
             f"{summary.already_present:>8} {summary.seconds:>8.1f}"
         )
-        for result in results:
+
+    def _release_table(self, summary):
+        outcome = {
+            "proposed": "release change set proposed for review",
+            "already_proposed": "this release was proposed before: nothing to do",
+            "no_differences": "the release matches the current codes: nothing to review",
+        }[summary.status]
+        self.stdout.write(f"{summary.system} {summary.release} ({summary.source}): {outcome}")
+        if summary.status == "no_differences":
+            return
+        kinds = summary.counts.get("kinds", {})
+        self.stdout.write(f"release {summary.release_id}")
+        self.stdout.write(f"{'items':<24} {'count':>8}")
+        for kind, count in kinds.items():
+            self.stdout.write(f"{kind:<24} {count:>8}")
+        for name, count in summary.counts.get("revised_fields", {}).items():
+            self.stdout.write(f"{'  revised ' + name:<24} {count:>8}")
+        if summary.status == "proposed":
             self.stdout.write(
-                f"projector {result.name}: {result.status}, checkpoint {result.checkpoint}"
+                f"{summary.events_written} events written in {summary.seconds:.1f} s; review it "
+                f"at /api/v1/releases/{summary.release_id} or approve it with "
+                f"`manage.py release_decide {summary.release_id} --reviewer USER --approve`"
             )
-        connection.close()
