@@ -20,7 +20,7 @@ from editorial.events import CODE_EVENTS, CodeRegistered
 from editorial.timeline import code_view, in_force_from
 from events.models import ProjectorState
 from events.projections import Projector, RunResult
-from events.store import head_position, read_all, read_stream
+from events.store import head_position, read_all, read_streams
 from search.documents import (
     alias,
     document_id,
@@ -60,13 +60,17 @@ def _document_actions(events, *, index: str, today: date):
     by_stream: dict[str, list] = {}
     for recorded in events:
         by_stream.setdefault(recorded.stream, []).append(recorded)
+    # A brand-new code's history is its one event; the others are read in one query.
+    plain = {
+        stream
+        for stream, recorded in by_stream.items()
+        if len(recorded) == 1
+        and recorded[0].version == 1
+        and isinstance(recorded[0].event, CodeRegistered)
+    }
+    histories = read_streams([stream for stream in by_stream if stream not in plain])
     for stream, recorded in by_stream.items():
-        plain = (
-            len(recorded) == 1
-            and recorded[0].version == 1
-            and isinstance(recorded[0].event, CodeRegistered)
-        )
-        history = recorded if plain else read_stream(stream)
+        history = recorded if stream in plain else histories[stream]
         view = code_view(history, as_of=today)
         in_force = view is not None
         if in_force:
