@@ -197,14 +197,23 @@ def _run_batch(projector: Projector, *, force: bool) -> RunResult:
         return result
 
 
-def catch_up(name: str, *, force: bool = False, max_batches: int | None = None) -> RunResult:
-    """Apply every event after the projector's checkpoint, batch by batch."""
+def catch_up(
+    name: str,
+    *,
+    force: bool = False,
+    max_batches: int | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> RunResult:
+    """Apply every event after the projector's checkpoint, batch by batch (`progress` gets the
+    number of events each batch applied)."""
     projector = get_projector(name)
     total, batches = 0, 0
     while True:
         result = _run_batch(projector, force=force)
         total += result.applied
         batches += 1
+        if progress and result.applied:
+            progress(result.applied)
         if result.status != "more" or (max_batches and batches >= max_batches):
             result.applied = total
             if result.status == "more":
@@ -212,11 +221,14 @@ def catch_up(name: str, *, force: bool = False, max_batches: int | None = None) 
             return result
 
 
-def catch_up_all(*, force: bool = False) -> list[RunResult]:
+def catch_up_all(
+    *, force: bool = False, progress: Callable[[str], Callable[[int], None]] | None = None
+) -> list[RunResult]:
+    """Catch every projector up; `progress(name)` gives each projector's progress callback."""
     results = []
     for name in projector_names():
         try:
-            results.append(catch_up(name, force=force))
+            results.append(catch_up(name, force=force, progress=progress and progress(name)))
         except Exception as error:  # a broken projector must not stop the others
             log.exception("catch-up of %s failed", name)
             results.append(RunResult(name, "failed", error=str(error)))

@@ -13,7 +13,30 @@ from editorial.importing import (
 )
 from editorial.sources import SOURCES, SourceError, count_source, read_source
 from editorial.systems import SYSTEMS
-from events.projections import catch_up_all
+from events.projections import catch_up_all, status
+
+
+def project_with_progress(stream) -> list:
+    """Catch the read models and the search index up, with a progress bar per projector."""
+    lags = {row.name: row.lag for row in status()}
+    bars = []
+
+    def progress_for(name):
+        bar = tqdm(
+            total=lags.get(name, 0),
+            unit="event",
+            desc=f"projecting: {name}",
+            disable=None,
+            file=stream,
+        )
+        bars.append(bar)
+        return bar.update
+
+    try:
+        return catch_up_all(force=True, progress=progress_for)
+    finally:
+        for bar in bars:
+            bar.close()
 
 
 class Command(BaseCommand):
@@ -103,8 +126,7 @@ class Command(BaseCommand):
                     )
         except (SourceError, ImportRefused) as error:
             raise CommandError(f"import refused: {error}") from None
-        self.stdout.write("projecting into the read models ...")
-        results = catch_up_all(force=True)
+        results = project_with_progress(self.stderr._out)
         self.stdout.write("")
         if first:
             self._import_table(summary)

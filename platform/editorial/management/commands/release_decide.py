@@ -4,7 +4,7 @@ from tqdm import tqdm
 
 from editorial import services
 from editorial.domain import DomainError
-from events.projections import catch_up_all
+from editorial.management.commands.codes_import import project_with_progress
 
 
 class Command(BaseCommand):
@@ -52,7 +52,7 @@ class Command(BaseCommand):
                 )
         except DomainError as error:
             raise CommandError(error.message) from None
-        catch_up_all(force=True)
+        project_with_progress(self.stderr._out)
         self.stdout.write(
             f"applied {len(decision.applied)}, rejected {len(decision.rejected)}, "
             f"conflicts {len(decision.conflicts)}; {len(decision.release.pending)} item(s) "
