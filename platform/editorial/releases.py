@@ -179,7 +179,7 @@ def evolve_release(state: ReleaseState, event) -> ReleaseState:
 
 
 def _check_decider(actor: Actor, release: ReleaseState, action: str) -> None:
-    _require_role(actor, DECIDERS, f"to {action} release items")
+    _require_role(actor, DECIDERS, f"{action.rstrip('e')}ing release items")
     if actor.username == release.proposer:
         raise Forbidden(
             f"you imported this release, so someone else must {action} it (four-eyes rule)",
