@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from editorial import views
+from editorial import release_views, views
 
 app_name = "editorial"
 
@@ -33,4 +33,17 @@ urlpatterns = [
     path("requests/<uuid:change_id>/comments", views.comment, name="comment"),
     path("requests/<uuid:change_id>/withdraw", views.withdraw, name="withdraw"),
     path("requests/<uuid:change_id>/revise", views.revise, name="revise"),
+    path("releases/", release_views.release_list, name="releases"),
+    path("releases/<uuid:release_id>/", release_views.release_page, name="release"),
+    path(
+        "releases/<uuid:release_id>/approve-all",
+        release_views.approve_all,
+        name="release-approve-all",
+    ),
+    path(
+        "releases/<uuid:release_id>/approve",
+        release_views.approve_selected,
+        name="release-approve",
+    ),
+    path("releases/<uuid:release_id>/reject", release_views.reject_selected, name="release-reject"),
 ]
