@@ -6,20 +6,11 @@ from django.utils.safestring import mark_safe
 
 from editorial import domain, selectors
 from editorial.content import FIELDS
+from editorial.forms import NOTE_LABELS
 from editorial.services import actor_for
 
 register = template.Library()
 
-NOTE_LABELS = {
-    "includes": "Includes",
-    "inclusion_terms": "Inclusion terms",
-    "excludes1": "Excludes1",
-    "excludes2": "Excludes2",
-    "code_first": "Code first",
-    "use_additional": "Use additional code",
-    "code_also": "Code also",
-    "general": "Notes",
-}
 STATUS_LABELS = {
     "submitted": "Waiting for review",
     "changes_requested": "Changes requested",
