@@ -500,9 +500,6 @@ CommentView = _action_view(CommentSerializer, services.change_request_comment, "
 
 # --- release change sets ------------------------------------------------------------------
 
-# An approve-all of more pending items than this runs as a background task (202 Accepted).
-RELEASE_SYNC_LIMIT = 1000
-
 
 class ReleaseSerializer(serializers.Serializer):
     release_id = serializers.UUIDField()
@@ -575,7 +572,7 @@ class ReleaseApproveSerializer(StrictSerializer):
         child=serializers.CharField(max_length=20),
         required=False,
         min_length=1,
-        max_length=RELEASE_SYNC_LIMIT,
+        max_length=services.RELEASE_SYNC_LIMIT,
         help_text="the items to approve (default: every pending item)",
     )
     note = serializers.CharField(required=False, allow_blank=True, max_length=5000, default="")
@@ -685,7 +682,7 @@ class ReleaseApproveView(APIView):
         note = body.validated_data["note"]
         if codes is None:
             release = services.load_release(release_id)
-            if len(release.pending) > RELEASE_SYNC_LIMIT:
+            if len(release.pending) > services.RELEASE_SYNC_LIMIT:
                 # Refuse now what the task would refuse later (role, four-eyes, no release).
                 releases.decide_approve(actor, release, [], {})
                 tasks.enqueue_release_approval(str(release_id), actor.username, note)

@@ -21,7 +21,7 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import trigger_client_event
 
-from editorial import api, domain, releases, selectors, services, tasks
+from editorial import domain, releases, selectors, services, tasks
 from editorial.content import FIELDS
 from editorial.diff import field_diff
 from editorial.systems import SYSTEMS
@@ -244,7 +244,7 @@ def _context(request, entry, filter_form, filters, *, page_number=None, **extra)
         "items_form": ItemsForm(),
         "all_form": ApproveAllForm(),
         "selected": set(),
-        "sync_limit": api.RELEASE_SYNC_LIMIT,
+        "sync_limit": services.RELEASE_SYNC_LIMIT,
     }
     context.update(extra)
     return context
@@ -471,7 +471,7 @@ def approve_all(request, release_id):
     queued, written = 0, None
     try:
         release = services.load_release(release_id)
-        if len(release.pending) > api.RELEASE_SYNC_LIMIT:
+        if len(release.pending) > services.RELEASE_SYNC_LIMIT:
             # Refuse now what the task would refuse later (role, four-eyes).
             releases.decide_approve(actor, release, [], {})
             tasks.enqueue_release_approval(str(release_id), actor.username, note)

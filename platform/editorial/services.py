@@ -288,6 +288,8 @@ def code_register(
 # --- release change sets ----------------------------------------------------------------------
 
 RELEASE_APPLY_CHUNK = 200  # codes per atomic append when a release is approved
+# An approve-all of more pending items than this runs as a background task (tasks.py).
+RELEASE_SYNC_LIMIT = 1000
 
 
 def release_stream(release_id) -> str:

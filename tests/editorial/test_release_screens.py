@@ -5,7 +5,6 @@ import pytest
 from django.contrib.auth.models import Group, User
 from django.test import Client
 
-from editorial import api as editorial_api
 from editorial import services
 from editorial.importing import import_codes, propose_release
 from editorial.models import CodeEntry, ReleaseEntry, ReleaseItem
@@ -324,7 +323,7 @@ def test_approve_all_with_htmx_applies_every_pending_item_and_redraws_the_items(
 
 
 def test_a_large_approve_all_is_queued_and_applied_by_the_task(release_id, people, monkeypatch):
-    monkeypatch.setattr(editorial_api, "RELEASE_SYNC_LIMIT", 1)
+    monkeypatch.setattr(services, "RELEASE_SYNC_LIMIT", 1)
     bob = client_for(people["bob"])
     assert "they are applied in the background" in bob.get(page_of(release_id)).content.decode()
     response = bob.post(f"/releases/{release_id}/approve-all", {"note": ""})

@@ -5,7 +5,6 @@ import io
 import pytest
 from django.core.management import call_command
 
-from editorial import api as editorial_api
 from editorial import services
 from editorial.importing import import_codes, propose_release
 from editorial.models import CodeEntry, CodeVersion, ReleaseEntry, ReleaseItem
@@ -217,7 +216,7 @@ def test_editors_and_auditors_cannot_decide_and_bad_input_writes_nothing(baselin
 
 def test_a_large_approve_all_runs_as_a_task(baseline, as_user, monkeypatch):
     release_id = propose().release_id
-    monkeypatch.setattr(editorial_api, "RELEASE_SYNC_LIMIT", 1)
+    monkeypatch.setattr(services, "RELEASE_SYNC_LIMIT", 1)
     response = as_user("bob").post(f"/api/v1/releases/{release_id}/approve", {}, format="json")
     assert response.status_code == 202
     assert response.json()["status"] == "queued"
