@@ -13,6 +13,8 @@ POSSESSIVE = re.compile(r"(?<=\w)['\u2019]s\b")
 
 
 def fold(text: str) -> str:
+    if text.isascii():  # most text: nothing to decompose (and a per-character walk is slow)
+        return POSSESSIVE.sub("", text)
     decomposed = unicodedata.normalize("NFKD", text)
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     stripped = POSSESSIVE.sub("", stripped)
