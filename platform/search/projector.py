@@ -100,8 +100,10 @@ def write_documents(events, *, index: str | None = None, today: date | None = No
     client = elasticsearch_client()
     written = 0
     actions = _document_actions(events, index=index or alias(), today=today or timezone.localdate())
-    for ok, item in helpers.streaming_bulk(
-        client, actions, chunk_size=500, max_retries=5, initial_backoff=1, raise_on_error=False
+    # Two threads send chunks while this one builds the next: building (Python) and indexing
+    # (Elasticsearch) overlap. A 429 or 5xx item defers the batch: the projector retries it.
+    for ok, item in helpers.parallel_bulk(
+        client, actions, thread_count=2, chunk_size=500, raise_on_error=False
     ):
         outcome = item.get("index", {})
         if ok:
