@@ -6,47 +6,20 @@ from django.contrib.auth.models import Group, User
 from django.test import Client
 
 from editorial import services
-from editorial.importing import import_codes, propose_release
 from editorial.models import CodeEntry, ReleaseEntry, ReleaseItem
-from editorial.sources import SourceCode
 from events.models import Event
+
+from .conftest import BASELINE, code, import_baseline, propose
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
-PROVIDES = ("official_descriptor", "short_descriptor", "billable", "parent")
-
-
-def code(value, title, **content):
-    return SourceCode("icd10cm", value, {"official_descriptor": title, "billable": True, **content})
-
-
-BASELINE = [
-    code("A00.0", "Cholera due to Vibrio cholerae 01, biovar cholerae"),
-    code("M35.04", "Sjogren syndrome with tubulo-interstitial nephropathy"),
-    code("S30.1XXA", "Contusion of abdominal wall, initial encounter"),
-]
-NEXT = [
-    code("A00.0", "Cholera due to Vibrio cholerae 01, biovar cholerae"),
-    code("E11.A", "Type 2 diabetes mellitus without complications in remission"),
-    code("M35.04", "Sjögren syndrome with tubulo-interstitial nephropathy"),
-]
 
 
 @pytest.fixture
 def release_id(db):
-    import_codes(lambda: iter(BASELINE), system="icd10cm", source="cm-old", release="FY2025")
-    return propose(NEXT)
-
-
-def propose(codes, release="FY2026"):
-    return propose_release(
-        lambda: iter(codes),
-        system="icd10cm",
-        source="cm-new",
-        release=release,
-        provides=PROVIDES,
-    ).release_id
+    import_baseline()
+    return propose().release_id
 
 
 def client_for(user) -> Client:
@@ -150,8 +123,8 @@ def test_status_and_conflict_filters_follow_decisions(release_id, people):
 
 def test_items_are_paged_by_fifty_and_more_works_with_and_without_htmx(people):
     many = [code(f"A{n:02d}.9", f"Test disease number {n}") for n in range(60)]
-    import_codes(lambda: iter(BASELINE), system="icd10cm", source="cm-old", release="FY2025")
-    release_id = propose([*BASELINE, *many])
+    import_baseline()
+    release_id = propose([*BASELINE, *many]).release_id
     bob = client_for(people["bob"])
     first = bob.get(page_of(release_id), {"kind": "added"}).content.decode()
     assert first.count('type="checkbox"') == 50

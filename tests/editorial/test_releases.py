@@ -6,47 +6,18 @@ import pytest
 from django.core.management import call_command
 
 from editorial import services
-from editorial.importing import import_codes, propose_release
 from editorial.models import CodeEntry, CodeVersion, ReleaseEntry, ReleaseItem
-from editorial.sources import SourceCode
 from events.models import Event
 from events.testing import assert_projection_matches_rebuild
 
+from .conftest import BASELINE, import_baseline, propose
+
 pytestmark = pytest.mark.django_db(transaction=True)
-
-PROVIDES = ("official_descriptor", "short_descriptor", "billable", "parent")
-
-
-def code(value, title, **content):
-    return SourceCode("icd10cm", value, {"official_descriptor": title, "billable": True, **content})
-
-
-BASELINE = [
-    code("A00.0", "Cholera due to Vibrio cholerae 01, biovar cholerae"),
-    code("M35.04", "Sjogren syndrome with tubulo-interstitial nephropathy"),
-    code("S30.1XXA", "Contusion of abdominal wall, initial encounter"),
-]
-NEXT = [
-    code("A00.0", "Cholera due to Vibrio cholerae 01, biovar cholerae"),
-    code("E11.A", "Type 2 diabetes mellitus without complications in remission"),
-    code("M35.04", "Sjögren syndrome with tubulo-interstitial nephropathy"),
-]
 
 
 @pytest.fixture
 def baseline(db):
-    import_codes(lambda: iter(BASELINE), system="icd10cm", source="cm-old", release="FY2025")
-
-
-def propose(codes=NEXT, release="FY2026", **kwargs):
-    return propose_release(
-        lambda: iter(codes),
-        system="icd10cm",
-        source="cm-new",
-        release=release,
-        provides=PROVIDES,
-        **kwargs,
-    )
+    import_baseline()
 
 
 def test_a_later_release_is_proposed_as_one_change_set_and_touches_no_code(baseline):
@@ -226,7 +197,7 @@ def test_a_large_approve_all_runs_as_a_task(baseline, as_user, monkeypatch):
 
 
 def test_the_command_proposes_then_a_reviewer_approves_from_the_command_line(people):
-    import_codes(lambda: iter(BASELINE), system="icd10cm", source="cm-old", release="FY2025")
+    import_baseline()
     release_id = propose().release_id
     out = io.StringIO()
     call_command("release_decide", release_id, "--reviewer", "bob", "--approve", stdout=out)
