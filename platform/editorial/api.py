@@ -13,12 +13,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_api_key.permissions import HasAPIKey
 
-from editorial import releases, selectors, services, tasks
+from editorial import releases, selectors, services
 from editorial.content import FIELDS
 from editorial.diff import content_diff
 from editorial.domain import ADMIN, AUDITOR, EDITOR, REVIEWER
 from editorial.systems import SYSTEMS
-from events.store import head_position
 
 STAFF_ROLES = {EDITOR, REVIEWER, AUDITOR, ADMIN}
 
@@ -542,9 +541,7 @@ class ReleaseFilters(StrictSerializer):
 
 
 class ReleaseItemFilters(StrictSerializer):
-    kind = serializers.ChoiceField(
-        choices=["added", "revised", "retired", "reinstated"], required=False
-    )
+    kind = serializers.ChoiceField(choices=list(releases.ITEM_KINDS), required=False)
     status = serializers.ChoiceField(choices=["pending", "applied", "rejected"], required=False)
     field = serializers.ChoiceField(choices=list(FIELDS), required=False)
     code = serializers.CharField(required=False, max_length=20, help_text="a code prefix")
@@ -653,14 +650,15 @@ def _decision(decision, release_id) -> Response:
         ReleaseDecisionSerializer(
             {
                 "release_id": release_id,
-                "status": decision.release.status,
+                "status": "queued" if decision.queued else decision.release.status,
                 "applied": decision.applied,
                 "rejected": decision.rejected,
                 "conflicts": decision.conflicts,
                 "pending": len(decision.release.pending),
                 "position": decision.position,
             }
-        ).data
+        ).data,
+        status=202 if decision.queued else 200,
     )
 
 
@@ -681,24 +679,11 @@ class ReleaseApproveView(APIView):
         codes = body.validated_data.get("codes")
         note = body.validated_data["note"]
         if codes is None:
-            release = services.load_release(release_id)
-            if len(release.pending) > services.RELEASE_SYNC_LIMIT:
-                # Refuse now what the task would refuse later (role, four-eyes, no release).
-                releases.decide_approve(actor, release, [], {})
-                tasks.enqueue_release_approval(str(release_id), actor.username, note)
-                data = {
-                    "release_id": release_id,
-                    "status": "queued",
-                    "applied": [],
-                    "rejected": [],
-                    "conflicts": {},
-                    "pending": len(release.pending),
-                    "position": head_position(),
-                }
-                return Response(ReleaseDecisionSerializer(data).data, status=202)
-        decision = services.release_approve(
-            actor=actor, release_id=release_id, codes=codes, note=note
-        )
+            decision = services.release_approve_all(actor=actor, release_id=release_id, note=note)
+        else:
+            decision = services.release_approve(
+                actor=actor, release_id=release_id, codes=codes, note=note
+            )
         return _decision(decision, release_id)
 
 

@@ -21,7 +21,7 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import trigger_client_event
 
-from editorial import domain, releases, selectors, services, tasks
+from editorial import domain, releases, selectors, services
 from editorial.content import FIELDS
 from editorial.diff import field_diff
 from editorial.systems import SYSTEMS
@@ -468,17 +468,10 @@ def approve_all(request, release_id):
     if not form.is_valid():
         return _batch_response(request, entry, all_form=form)
     note = form.cleaned_data["note"]
-    queued, written = 0, None
     try:
-        release = services.load_release(release_id)
-        if len(release.pending) > services.RELEASE_SYNC_LIMIT:
-            # Refuse now what the task would refuse later (role, four-eyes).
-            releases.decide_approve(actor, release, [], {})
-            tasks.enqueue_release_approval(str(release_id), actor.username, note)
-            queued = len(release.pending)
-        else:
-            decision = services.release_approve(actor=actor, release_id=release_id, note=note)
-            written = decision.release
+        decision = services.release_approve_all(actor=actor, release_id=release_id, note=note)
+        queued = decision.queued
+        written = None if queued else decision.release
     except domain.Forbidden as error:
         return _batch_response(request, entry, status=403, batch_notice=error.message)
     except (ConcurrencyError, domain.InvalidState):

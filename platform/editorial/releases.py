@@ -178,7 +178,8 @@ def evolve_release(state: ReleaseState, event) -> ReleaseState:
 # --- decisions ----------------------------------------------------------------------------
 
 
-def _check_decider(actor: Actor, release: ReleaseState, action: str) -> None:
+def check_decider(actor: Actor, release: ReleaseState, action: str) -> None:
+    """Refuse who may not decide this release (roles, four-eyes, no such release)."""
     _require_role(actor, DECIDERS, f"{action.rstrip('e')}ing release items")
     if actor.username == release.proposer:
         raise Forbidden(
@@ -217,7 +218,7 @@ def decide_approve(
 ) -> Approval:
     """Apply pending items to their codes (`states`: code -> current state, scheduled changes
     included). Items whose codes moved in a conflicting way are reported, not applied."""
-    _check_decider(actor, release, "approve")
+    check_decider(actor, release, "approve")
     check_pending(release, codes)
     code_events, applied, conflicts = {}, [], {}
     for code in codes:
@@ -241,7 +242,7 @@ def decide_approve(
 
 
 def decide_reject(actor: Actor, release: ReleaseState, codes: list[str], reason: str):
-    _check_decider(actor, release, "reject")
+    check_decider(actor, release, "reject")
     if not codes:
         raise InvalidState("no pending items to reject")
     check_pending(release, codes)

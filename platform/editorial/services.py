@@ -21,13 +21,20 @@ from editorial.domain import (
     fold,
 )
 from editorial.events import CodeRegistered, CodeRevised
-from editorial.releases import ReleaseState, decide_approve, decide_reject, evolve_release
+from editorial.releases import (
+    ReleaseState,
+    check_decider,
+    decide_approve,
+    decide_reject,
+    evolve_release,
+)
 from editorial.systems import code_stream, get_system
 from events.store import (
     ConcurrencyError,
     NewEvent,
     StreamAppend,
     append_streams,
+    head_position,
     read_stream,
     read_streams,
 )
@@ -315,6 +322,7 @@ class ReleaseDecision:
     rejected: list
     conflicts: dict
     position: int
+    queued: int = 0  # items left to the background task (approve-all of a large release)
 
 
 def _unique(codes) -> list[str]:
@@ -336,7 +344,7 @@ def release_approve(
     approve_all = codes is None
     targets = release.pending if approve_all else _unique(codes)
     if not targets:
-        decide_approve(actor, release, [], {})  # still refuses actors who may not decide
+        check_decider(actor, release, "approve")
     applied, conflicts, position = [], {}, 0
     meta = {"actor": actor.username, "source": release.source, "release": release.release}
     for start in range(0, len(targets), RELEASE_APPLY_CHUNK):
@@ -379,6 +387,19 @@ def release_approve(
         if progress:
             progress(len(chunk))
     return ReleaseDecision(release, applied, [], conflicts, position)
+
+
+def release_approve_all(*, actor: Actor, release_id, note: str = "") -> ReleaseDecision:
+    """Approve every pending item: here and now, or, above RELEASE_SYNC_LIMIT pending items, by
+    the background task after commit (what the task would refuse is refused now)."""
+    from editorial import tasks  # tasks call these services
+
+    release = _release_target(release_id)
+    if len(release.pending) <= RELEASE_SYNC_LIMIT:
+        return release_approve(actor=actor, release_id=release_id, note=note)
+    check_decider(actor, release, "approve")
+    tasks.enqueue_release_approval(str(release_id), actor.username, note)
+    return ReleaseDecision(release, [], [], {}, head_position(), queued=len(release.pending))
 
 
 def release_reject(
