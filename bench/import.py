@@ -12,7 +12,7 @@ In one run, on a throwaway PostgreSQL cluster and a throwaway Elasticsearch node
 PostgreSQL runs with fsync off like the test cluster: the figures are CPU and lock costs.
 Elasticsearch is one node with deploy/local's default heap (512 MB).
 
-Run from the repository root (about 8 minutes):
+Run from the repository root (about 5 minutes on a quiet machine):
     .venv/bin/python bench/import.py
 """
 
