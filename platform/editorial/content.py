@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 
-from editorial.systems import SYSTEMS
+from editorial.systems import PUBLISHER, SYSTEMS, Attribution
 
 NOTE_KINDS = (
     "includes",
@@ -48,8 +48,23 @@ FIELDS = {
         Field("billable", "Billable", "bool"),
         Field("status", "Status", "status"),
         Field("lay_terms", "Lay terms", "text_list", 200),
+        Field("attribution", "Attribution", "attribution", 300),
     )
 }
+
+# Content fields that carry a source and a licence (docs/accounts.md, "Attribution").
+ATTRIBUTED_FIELDS = (
+    "official_descriptor",
+    "short_descriptor",
+    "common_description",
+    "notes",
+    "related",
+    "chapter",
+    "block",
+    "lay_terms",
+)
+# Written by the publisher's editors, not by the code set's owner.
+PUBLISHER_FIELDS = frozenset({"common_description", "lay_terms"})
 
 
 def empty_content() -> dict:
@@ -138,6 +153,80 @@ def _related(value, field: Field) -> list[dict]:
     return cleaned
 
 
+def _attribution(value, field: Field) -> dict[str, dict[str, str]]:
+    """Per-field overrides of the system's attribution: {field: {"source", "licence"}}."""
+    if not isinstance(value, dict):
+        raise ValidationError('Attribution must be an object of field -> {"source", "licence"}')
+    unknown = sorted(set(value) - set(ATTRIBUTED_FIELDS))
+    if unknown:
+        raise ValidationError(
+            f"attribution for unknown field(s) {', '.join(unknown)}; "
+            f"known: {', '.join(ATTRIBUTED_FIELDS)}"
+        )
+    cleaned = {}
+    for name in ATTRIBUTED_FIELDS:
+        if name not in value:
+            continue
+        item = value[name]
+        if not isinstance(item, dict) or set(item) != {"source", "licence"}:
+            raise ValidationError(f'attribution of {name} is {{"source": …, "licence": …}}')
+        cleaned[name] = {
+            key: _text(item[key], Field(name, f"{name} {key}", "text", field.max_length, True))
+            for key in ("source", "licence")
+        }
+    return cleaned
+
+
+def attribution(system: str, content: dict) -> dict[str, dict]:
+    """Each attributed field's source and licence: the system's default, the publisher's for
+    the fields its editors write, or the code's own override; `restricted` when only holders
+    of the system's licence may read it (decided by the system, never by an override)."""
+    code_system = SYSTEMS[system]
+    overrides = content.get("attribution") or {}
+    result = {}
+    for name in ATTRIBUTED_FIELDS:
+        default = PUBLISHER if name in PUBLISHER_FIELDS else code_system.official
+        chosen = Attribution(**overrides[name]) if name in overrides else default
+        result[name] = {
+            "source": chosen.source,
+            "licence": chosen.licence,
+            "line": chosen.line(),
+            "restricted": code_system.licensed and name in code_system.restricted_fields,
+        }
+    return result
+
+
+def withheld_fields(system: str, licensed_systems) -> frozenset[str]:
+    """The fields of a code in `system` that a reader holding `licensed_systems` may not read."""
+    code_system = SYSTEMS.get(system)
+    if code_system is None or not code_system.licensed or system in licensed_systems:
+        return frozenset()
+    return code_system.restricted_fields
+
+
+def redact(system: str, content: dict, licensed_systems) -> dict:
+    """`content` without the fields the reader may not read (emptied, never left out, so every
+    reader sees the same shape)."""
+    withheld = withheld_fields(system, licensed_systems)
+    if not withheld:
+        return content
+    blank = empty_content()
+    return {
+        name: (blank.get(name) if name in withheld else value) for name, value in content.items()
+    }
+
+
+def redact_changes(system: str, changes: dict, licensed_systems) -> dict:
+    """Field changes ({field: {from, to}}) with withheld fields' values emptied."""
+    withheld = withheld_fields(system, licensed_systems)
+    if not withheld:
+        return changes
+    return {
+        name: ({"from": None, "to": None, "withheld": True} if name in withheld else change)
+        for name, change in changes.items()
+    }
+
+
 def clean_value(name: str, value):
     field = FIELDS[name]
     if field.kind == "text":
@@ -154,6 +243,8 @@ def clean_value(name: str, value):
         return _text_list(value, field)
     if field.kind == "notes":
         return _notes(value, field)
+    if field.kind == "attribution":
+        return _attribution(value, field)
     return _related(value, field)
 
 

@@ -52,6 +52,7 @@ RENDERERS = {
     "notes": _notes,
     "bool": _value,
     "status": _value,
+    "attribution": _value,
 }
 
 

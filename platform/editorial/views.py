@@ -8,6 +8,10 @@ is shown next to the field or action it concerns.
 
 from datetime import timedelta
 
+from accounts import meter
+from accounts.licensing import licensed_systems
+from accounts.meter import meter_page_view
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -15,12 +19,17 @@ from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.cache import patch_vary_headers
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.views.decorators.http import (
+    require_GET,
+    require_http_methods,
+    require_POST,
+    require_safe,
+)
 from django_htmx.http import reswap, retarget, trigger_client_event
 
 from editorial import domain, selectors, services
-from editorial.content import NOTE_KINDS
+from editorial.content import NOTE_KINDS, attribution, redact, withheld_fields
 from editorial.diff import content_diff, field_diff
 from editorial.forms import (
     ApproveForm,
@@ -110,36 +119,60 @@ def _code_link(system: str, code: str) -> str | None:
     return reverse("editorial:code", args=[system, target])
 
 
-@require_GET
+@require_safe
 def code_page(request, system, code):
-    """A code as a coding reference shows it: descriptors, notes, related codes, history."""
+    """A code as a coding reference shows it: descriptors, notes, related codes, history.
+
+    The code, its official descriptor and hierarchy are public; the rest is metered
+    (accounts.meter): over the limit those sections become "Register to view content" panels,
+    and the page still answers 200. Licensed fields are withheld from readers whose
+    organisation does not hold the system's licence.
+    """
     try:
         entry = selectors.code_current(system=system, code=code)
         history = selectors.code_history(system=system, code=code)
     except (services.NotFound, ValidationError) as error:
         message = error.messages[0] if isinstance(error, ValidationError) else str(error)
         return not_found(request, f"No such code: {message}.")
-    content = entry.content
+    roles = Roles(request.user)
+    reading = meter_page_view(request, item=f"{entry.system}:{entry.code}", unmetered=roles.staff)
+    held = licensed_systems(request)
+    withheld = withheld_fields(entry.system, held)
+    content = redact(entry.system, entry.content, held)
     notes = [(kind, content["notes"][kind]) for kind in NOTE_KINDS if content["notes"].get(kind)]
     related = [
         {**item, "href": _code_link(item["system"], item["code"])}
         for item in content.get("related") or []
     ]
     parent = entry.parent
-    return render(
+    response = render(
         request,
         "editorial/code_page.html",
         {
             "entry": entry,
             "system_label": SYSTEMS[entry.system].label,
             "content": content,
+            "withheld": withheld,
+            "attribution": attribution(entry.system, entry.content),
             "notes": notes,
             "related": related,
             "parent_href": _code_link(entry.system, parent) if parent else None,
-            "history": list(reversed(history)),
-            "roles": Roles(request.user),
+            "history": list(reversed(history)) if reading.allowed else [],
+            "roles": roles,
+            "reading": reading,
+            "meter": {
+                "guest_limit": meter.guest_limit(),
+                "extra": meter.registered_limit() - meter.guest_limit(),
+                "period": meter.PERIOD_WORDS.get(settings.METER_PERIOD, ""),
+                "here": request.get_full_path(),
+            },
         },
     )
+    meter.remember_guest(response, reading)
+    # What a page shows depends on who asks: no shared cache may keep it.
+    patch_cache_control(response, private=True)
+    patch_vary_headers(response, ["Cookie"])
+    return response
 
 
 # --- proposals ----------------------------------------------------------------------------
