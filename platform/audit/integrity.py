@@ -1,0 +1,57 @@
+"""Chain verification for auditors: a background run with progress, its result, and digests.
+
+`events.integrity.verify_chain` does the checking; this module records each run (who asked,
+how far it got, what it found) so the page and the API can show it while it runs and after.
+"""
+
+from django.conf import settings
+from django.db import transaction
+
+from audit.models import VerificationRun
+from events.canonical import canonical_time
+from events.integrity import Digest
+from events.store import head_hash, head_position
+
+
+def head() -> dict:
+    position = head_position()
+    return {"position": position, "hash": head_hash() if position else ""}
+
+
+def last_run() -> VerificationRun | None:
+    return VerificationRun.objects.first()
+
+
+def last_finished_run() -> VerificationRun | None:
+    unfinished = [VerificationRun.QUEUED, VerificationRun.RUNNING]
+    return VerificationRun.objects.exclude(status__in=unfinished).first()
+
+
+def start(*, requested_by: str, digest: Digest | None = None) -> tuple[VerificationRun, bool]:
+    """A new verification run (queued, then run in the background), or the one already under
+    way when no digest is given: (run, created)."""
+    with transaction.atomic():
+        busy = VerificationRun.objects.select_for_update().filter(
+            status__in=[VerificationRun.QUEUED, VerificationRun.RUNNING]
+        )
+        if digest is None and (current := busy.first()):
+            return current, False
+        run = VerificationRun.objects.create(
+            requested_by=requested_by,
+            digest_position=digest.position if digest else None,
+            digest_hash=digest.hash if digest else "",
+            digest_taken_at=digest.taken_at if digest else "",
+        )
+        run_id = str(run.pk)
+        from audit.tasks import verify_log
+
+        if settings.CELERY_TASK_ALWAYS_EAGER:
+            transaction.on_commit(lambda: verify_log(run_id))
+        else:
+            transaction.on_commit(lambda: verify_log.delay(run_id))
+    return run, True
+
+
+def digest_of(run: VerificationRun) -> Digest:
+    """The digest an auditor keeps: the head that this successful run verified."""
+    return Digest(run.head_position, run.head_hash, canonical_time(run.finished_at))
