@@ -1,7 +1,8 @@
 """Throwaway and local PostgreSQL, Redis and Elasticsearch without Docker.
 
 Used three ways: by `make run` (a persistent Elasticsearch node under .local/), by the test
-fixtures (throwaway instances on free ports, removed afterwards) and by `make run-prod`.
+fixtures (throwaway instances on free ports, removed afterwards) and by `make run-prod`
+(deploy/local/prodstack.py: all three, persistent under .local/prod/).
 
 PostgreSQL and Elasticsearch refuse to run as root. When this runs as root (CI does), both are
 started as the unprivileged user SERVICE_USER, created on first use, who is given the folders it
@@ -128,13 +129,18 @@ def wait_for(check, *, timeout: float, what: str, log_file: Path | None = None) 
 
 
 def pid_alive(pid: int) -> bool:
+    """True while the process runs (a zombie, dead but not yet reaped, does not count)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
         return True
-    return True
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return True
+    return state != "Z"
 
 
 def stop_pid(pid: int, *, timeout: float = 30) -> None:
@@ -401,6 +407,17 @@ class PostgresServer:
         )
         log(f"PostgreSQL is up on 127.0.0.1:{self.port}")
 
+    def running(self) -> bool:
+        if not (self.base / "data" / "PG_VERSION").exists():
+            return False
+        status = subprocess.run(
+            as_service_user([postgres_bin("pg_ctl"), "-D", str(self.base / "data"), "status"]),
+            check=False,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        return status.returncode == 0
+
     def stop(self) -> None:
         subprocess.run(
             as_service_user(
@@ -417,11 +434,17 @@ class PostgresServer:
 
 @dataclass
 class RedisServer:
-    """A Redis server without persistence, on a free port."""
+    """A Redis server on a free port: throwaway (a child process, no persistence) by default;
+    `persistent` runs it as a daemon with an append-only file, stopped through its pid file."""
 
     base: Path
     port: int = field(default_factory=free_port)
     process: subprocess.Popen | None = None
+    persistent: bool = False
+
+    @property
+    def pid_file(self) -> Path:
+        return self.base / "redis.pid"
 
     @property
     def url(self) -> str:
@@ -432,24 +455,18 @@ class RedisServer:
         if not os.path.exists(binary):
             raise ServiceError("redis-server not found: install Debian's redis-server package")
         self.base.mkdir(parents=True, exist_ok=True)
-        with open(self.base / "redis.log", "wb") as log_file:
-            self.process = subprocess.Popen(
-                [
-                    binary,
-                    "--port",
-                    str(self.port),
-                    "--bind",
-                    "127.0.0.1",
-                    "--save",
-                    "",
-                    "--appendonly",
-                    "no",
-                    "--dir",
-                    str(self.base),
-                ],
-                stdout=log_file,
-                stderr=subprocess.STDOUT,
-            )
+        command = [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(self.base)]
+        if self.persistent:
+            command += ["--save", "", "--appendonly", "yes", "--daemonize", "yes"]
+            command += ["--pidfile", str(self.pid_file), "--logfile", str(self.base / "redis.log")]
+            subprocess.run(command, check=True)
+        else:
+            with open(self.base / "redis.log", "wb") as log_file:
+                self.process = subprocess.Popen(
+                    [*command, "--save", "", "--appendonly", "no"],
+                    stdout=log_file,
+                    stderr=subprocess.STDOUT,
+                )
 
         def answers() -> bool:
             try:
@@ -462,10 +479,20 @@ class RedisServer:
         wait_for(answers, timeout=20, what="Redis", log_file=self.base / "redis.log")
         log(f"Redis is up on 127.0.0.1:{self.port}")
 
+    def running_pid(self) -> int | None:
+        if self.pid_file.exists():
+            text = self.pid_file.read_text().strip()
+            if text.isdigit() and pid_alive(int(text)):
+                return int(text)
+        return None
+
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
             self.process.terminate()
             self.process.wait(timeout=20)
+        if self.persistent and (pid := self.running_pid()):
+            stop_pid(pid)
+            log("Redis stopped")
 
 
 # --- command line ------------------------------------------------------------------------
