@@ -13,7 +13,11 @@ class VerifyEmailUnlessOperatorMade(EmailVerificationStage):
 
     def handle(self):
         user = self.login.user
-        if not user.email and not EmailAddress.objects.filter(user_id=user.pk).exists():
+        if (
+            user is not None
+            and not user.email
+            and not EmailAddress.objects.filter(user_id=user.pk).exists()
+        ):
             return None, True
         return super().handle()
 

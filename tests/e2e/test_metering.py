@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 
 from editorial.services import code_register
 from events.projections import catch_up
+
 from .conftest import screenshot
 
 CODES = ["A00.0", "A00.1", "A01.0", "A01.1", "A02.0", "A02.1", "A03.0", "A03.1"]
