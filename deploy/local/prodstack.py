@@ -49,7 +49,7 @@ VENV_BIN = Path(sys.executable).parent
 # Fixed ports for the default stack (its data persists, so its address should too); chosen
 # away from the embedded run (8000, 9200) and a system PostgreSQL/Redis (5432, 6379).
 DEFAULT_PORTS = {
-    "PORT": 8000,
+    "PORT": 8001,
     "POSTGRES_PORT": 55439,
     "REDIS_PORT": 56379,
     "ELASTICSEARCH_PORT": 9201,

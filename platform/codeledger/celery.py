@@ -59,3 +59,12 @@ def _count_failure(sender=None, **kwargs):
     from codeledger.metrics import TASK_FAILURES
 
     TASK_FAILURES.labels(task=getattr(sender, "name", "unknown")).inc()
+
+
+@signals.worker_process_shutdown.connect
+def _forget_live_gauges(pid=None, **kwargs):
+    """Multiprocess metrics: a pool process that ends must not report live gauges any more."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(pid or os.getpid())
