@@ -1,10 +1,13 @@
 """Request ids (taken from X-Request-ID or made, echoed back, carried into event meta, log lines
-and Celery tasks) and the latency of search requests."""
+and Celery tasks), the latency of search requests, and read-replica reads."""
 
 import re
 import time
 import uuid
 
+from django.conf import settings
+
+from codeledger.routers import replica_configured, replica_reads
 from events.context import event_meta
 
 _SAFE_ID = re.compile(r"[A-Za-z0-9._:-]{1,100}")
@@ -47,4 +50,34 @@ class SearchLatencyMiddleware:
             from codeledger.metrics import SEARCH_LATENCY
 
             SEARCH_LATENCY.labels(endpoint=endpoint).observe(time.perf_counter() - started)
+        return response
+
+
+PRIMARY_COOKIE = "codeledger_primary"
+
+
+class ReplicaReadsMiddleware:
+    """GET/HEAD requests read read models from the replica, unless the client wrote within the
+    last DATABASE_REPLICA_STICKY_SECONDS (a cookie set by its write): people see their own
+    changes at once; the replica's lag only shows to those who did not make them."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not replica_configured():
+            return self.get_response(request)
+        if request.method in ("GET", "HEAD") and PRIMARY_COOKIE not in request.COOKIES:
+            with replica_reads():
+                return self.get_response(request)
+        response = self.get_response(request)
+        if request.method not in ("GET", "HEAD", "OPTIONS"):
+            response.set_cookie(
+                PRIMARY_COOKIE,
+                "1",
+                max_age=settings.DATABASE_REPLICA_STICKY_SECONDS,
+                httponly=True,
+                samesite="Lax",
+                secure=request.is_secure(),
+            )
         return response
