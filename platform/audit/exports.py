@@ -16,7 +16,7 @@ from django.db.models import QuerySet
 
 from events.canonical import canonical_time
 
-BATCH = 5000
+BATCH = 2000
 FORMATS = {"csv": "text/csv; charset=utf-8", "jsonl": "application/x-ndjson"}
 
 CSV_COLUMNS = (

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import connection
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_safe
 from kombu import Connection
 
 from codeledger.elastic import elasticsearch_client
@@ -52,6 +53,7 @@ CHECKS = {
 
 
 @never_cache
+@require_safe
 def healthz(request):
     report, failing = {}, []
     for name, check in CHECKS.items():

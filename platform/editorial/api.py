@@ -13,13 +13,15 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_api_key.permissions import HasAPIKey
 
+from accounts.licensing import licensed_systems
 from editorial import releases, selectors, services
-from editorial.content import FIELDS
+from editorial.content import FIELDS, attribution, redact, redact_changes, withheld_fields
 from editorial.diff import content_diff
 from editorial.domain import ADMIN, AUDITOR, EDITOR, REVIEWER
 from editorial.systems import SYSTEMS
 
 STAFF_ROLES = {EDITOR, REVIEWER, AUDITOR, ADMIN}
+WRITER_ROLES = {EDITOR, REVIEWER, ADMIN}
 
 
 # --- permissions --------------------------------------------------------------------------
@@ -49,6 +51,9 @@ class PeopleOnly(permissions.BasePermission):
         actor = services.actor_for(request.user)
         if not actor.roles & STAFF_ROLES:
             raise PermissionDenied("this needs an editorial role (editor, reviewer, auditor)")
+        if request.method not in permissions.SAFE_METHODS and not actor.roles & WRITER_ROLES:
+            # Refused before the input is read: an auditor's write is a 403, never a 400.
+            raise PermissionDenied("auditors read everything and change nothing")
         return True
 
 
@@ -144,15 +149,34 @@ class CodeSerializer(serializers.Serializer):
     registered_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
     position = serializers.IntegerField()
+    attribution = serializers.DictField(
+        help_text="per content field: source, licence, line (as shown under the section) and "
+        "restricted (shown only to holders of the system's licence)"
+    )
+    withheld = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="licensed fields emptied in `content`: this caller's organisation does not "
+        "hold the system's licence",
+    )
 
 
-def _code_data(entry) -> dict:
+def _licensing(request, system: str, content: dict) -> dict:
+    """The caller's view of `content`: licensed fields emptied, and every field's source."""
+    held = licensed_systems(request)
+    return {
+        "content": redact(system, content, held),
+        "attribution": attribution(system, content),
+        "withheld": sorted(withheld_fields(system, held)),
+    }
+
+
+def _code_data(entry, request) -> dict:
     return {
         "system": entry.system,
         "code": entry.code,
         "version": entry.version,
         "in_force_version": entry.in_force_version,
-        "content": entry.content,
+        **_licensing(request, entry.system, entry.content),
         "needs_review": entry.needs_review,
         "scheduled": entry.scheduled,
         "registered_at": entry.registered_at,
@@ -161,14 +185,14 @@ def _code_data(entry) -> dict:
     }
 
 
-def _view_data(view) -> dict:
+def _view_data(view, request) -> dict:
     state = view.state
     return {
         "system": state.system,
         "code": state.code,
         "version": state.version,
         "in_force_version": state.version,
-        "content": state.content,
+        **_licensing(request, state.system, state.content),
         "needs_review": state.needs_review,
         "scheduled": view.scheduled,
         "registered_at": view.registered_at,
@@ -224,10 +248,9 @@ class CodeDetailView(APIView):
         params.is_valid(raise_exception=True)
         if params.validated_data:
             view = selectors.code_as_of(system=system, code=code, **params.validated_data)
-            return Response(CodeSerializer(_view_data(view)).data)
-        return Response(
-            CodeSerializer(_code_data(selectors.code_current(system=system, code=code))).data
-        )
+            return Response(CodeSerializer(_view_data(view, request)).data)
+        entry = selectors.code_current(system=system, code=code)
+        return Response(CodeSerializer(_code_data(entry, request)).data)
 
 
 class CodeHistoryView(APIView):
@@ -247,6 +270,13 @@ class CodeHistoryView(APIView):
     )
     def get(self, request, system, code):
         versions = selectors.code_history(system=system, code=code)
+        held = licensed_systems(request)
+        if withheld_fields(system, held):
+            # Changes and rationales of licensed text are licensed text.
+            versions = [
+                {**v, "changes": redact_changes(system, v["changes"], held), "rationale": ""}
+                for v in versions
+            ]
         return Response(
             {
                 "system": system,
@@ -297,11 +327,14 @@ class CodeDiffView(APIView):
         new = selectors.code_at_version(
             system=system, code=code, version=params.validated_data["to"]
         )
+        held = licensed_systems(request)
         return Response(
             {
                 "from": old.version,
                 "to": new.version,
-                "fields": content_diff(old.content, new.content),
+                "fields": content_diff(
+                    redact(system, old.content, held), redact(system, new.content, held)
+                ),
             }
         )
 
