@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
+from accounts.licensing import licensed_systems
 from codeledger.elastic import elasticsearch_client
 from codeledger.problems import ProblemError
 from editorial.api import ReadAccess, StrictSerializer
@@ -64,6 +65,18 @@ class SearchThrottle(SimpleRateThrottle):
 
     def get_cache_key(self, request, view):
         return f"throttle_{self.scope}_{self.ident}"
+
+
+def hidden_systems(request) -> list[str]:
+    """Licensed code systems the caller holds no licence for: their codes are left out of
+    search and suggestions (a hit, its title or a highlight would show licensed text)."""
+    held = licensed_systems(request)
+    return sorted(name for name, system in SYSTEMS.items() if system.licensed and name not in held)
+
+
+def without_hidden(search, request):
+    hidden = hidden_systems(request)
+    return search.exclude("terms", system=hidden) if hidden else search
 
 
 def indexed_position() -> int:
@@ -192,7 +205,7 @@ class SearchView(APIView):
             search = build_search(
                 q=data["q"], filters=filters, size=data["size"], cursor=data.get("cursor")
             )
-            response = execute(search)
+            response = execute(without_hidden(search, request))
         except BadCursor as error:
             raise serializers.ValidationError({"cursor": [str(error)]}) from None
         except ES_ERRORS as error:
@@ -242,7 +255,7 @@ class SuggestView(APIView):
             search = build_suggest(
                 q=params.validated_data["q"], system=params.validated_data.get("system")
             )
-            response = execute(search)
+            response = execute(without_hidden(search, request))
         except ES_ERRORS as error:
             raise unavailable(error) from None
         return Response(
@@ -315,6 +328,7 @@ class LookupView(APIView):
         except ES_ERRORS as error:
             raise unavailable(error) from None
         results = []
+        licensed = system in hidden_systems(request)  # the code exists; its title is licensed
         for code, doc in zip(codes, found["docs"], strict=True):
             source = doc.get("_source") if doc.get("found") else None
             if source and source.get("in_force") is False:
@@ -327,7 +341,8 @@ class LookupView(APIView):
                     "valid": bool(source) and source["status"] == "active",
                     "billable": bool(source) and source["billable"],
                     "status": source["status"] if source else None,
-                    "title": source.get("display_title") if source else None,
+                    "title": source.get("display_title") if source and not licensed else None,
+                    "licensed": licensed,
                 }
             )
         return Response({"results": results, "position": position})

@@ -14,7 +14,7 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
 
 from editorial.systems import SYSTEMS
-from search.api import ES_ERRORS, execute
+from search.api import ES_ERRORS, execute, without_hidden
 from search.queries import BadCursor, build_search, build_suggest, encode_cursor
 
 PAGE_SIZE = 20
@@ -130,7 +130,8 @@ def search_page(request):
     status = 200
     if context["searched"]:
         try:
-            response = execute(build_search(q=q, filters=filters, size=PAGE_SIZE, cursor=cursor))
+            search = build_search(q=q, filters=filters, size=PAGE_SIZE, cursor=cursor)
+            response = execute(without_hidden(search, request))
         except BadCursor:
             context["error"] = "That link to more results has expired; search again."
             status = 400
@@ -176,7 +177,7 @@ def suggest(request):
         try:
             suggestions = [
                 {"system": hit.system, "code": hit.code, "title": hit.display_title}
-                for hit in execute(build_suggest(q=q, system=None))
+                for hit in execute(without_hidden(build_suggest(q=q, system=None), request))
             ]
         except ES_ERRORS:
             suggestions = []

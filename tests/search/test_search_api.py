@@ -149,6 +149,7 @@ def test_lookup_one_and_many(indexed):
             "billable": True,
             "status": "active",
             "title": "Non-ST elevation (NSTEMI) myocardial infarction",
+            "licensed": False,
         }
     ]
     many = client.get(

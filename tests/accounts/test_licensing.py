@@ -1,0 +1,164 @@
+"""Licensed content (a made-up CPT code set, never real CPT text) reaches only people and API
+keys whose organisation holds the licence: not through the page, the API (content, history,
+diff, as-of), search hits and highlights, suggestions or lookups."""
+
+from datetime import date, timedelta
+
+import pytest
+from django.test import Client
+from rest_framework.test import APIClient
+from rest_framework_api_key.models import APIKey
+
+from accounts.models import Licence, Membership, Organisation, OrganisationApiKey
+from codeledger.elastic import elasticsearch_client
+from editorial.services import actor_for, change_request_approve, change_request_submit
+from events.projections import catch_up
+from search.documents import alias
+from tests.conftest import make_user
+
+from .conftest import SECRET_WORDS
+
+CODE = "/codes/cpt/99990"
+API = "/api/v1/codes/cpt/99990"
+
+
+def leaks(text: str) -> list[str]:
+    return [word for word in SECRET_WORDS if word in text.lower()]
+
+
+@pytest.fixture
+def licensed(transactional_db, fake_cpt, people):
+    """The made-up CPT code, revised once (a history and a diff to read), indexed; an
+    organisation holding a CPT licence with one member and one API key, and one without."""
+    request = change_request_submit(
+        actor=actor_for(people["alice"]),
+        system="cpt",
+        code="99990",
+        base_version=1,
+        changes={"official_descriptor": "Zebrafinch calibration of the quuxometer, per hour"},
+        rationale="The zebrafinch sessions are billed per hour.",
+    ).change_request
+    change_request_approve(
+        actor=actor_for(people["bob"]), change_id=request.change_id, expected_version=1
+    )
+    catch_up("editorial")
+    catch_up("search")
+    elasticsearch_client().indices.refresh(index=alias())
+    holder = Organisation.objects.create(name="Licensed Clinic")
+    Licence.objects.create(organisation=holder, system="cpt")
+    other = Organisation.objects.create(name="Unlicensed Clinic")
+    member = make_user("member")
+    Membership.objects.create(user=member, organisation=holder)
+    outsider = make_user("outsider")
+    Membership.objects.create(user=outsider, organisation=other)
+    keys = {}
+    for name, organisation in (("holder", holder), ("other", other), ("loose", None)):
+        key_object, keys[name] = APIKey.objects.create_key(name=name)
+        if organisation:
+            OrganisationApiKey.objects.create(api_key=key_object, organisation=organisation)
+    return {"holder": holder, "member": member, "outsider": outsider, "keys": keys}
+
+
+def page_client(user=None, **kwargs):
+    client = Client(**kwargs)
+    if user is not None:
+        client.force_login(user)
+    return client
+
+
+def api_client(key=None, user=None):
+    client = APIClient()
+    if key:
+        client.credentials(HTTP_AUTHORIZATION=f"Api-Key {key}")
+    if user:
+        client.force_authenticate(user)
+    return client
+
+
+def everything_a_reader_can_fetch(page, api) -> str:
+    """Every page and API answer that could carry the code's text, concatenated. Queries use
+    words of the text that are not among SECRET_WORDS (pages repeat the query)."""
+    answers = [
+        page.get(CODE),
+        page.get("/search", {"q": "calibration session"}),
+        page.get("/search", {"q": "99990"}),
+        page.get("/search/suggest", {"q": "zebraf"}),
+        api.get(API),
+        api.get(f"{API}/history"),
+        api.get(f"{API}/diff", {"from": 1, "to": 2}),
+        api.get(API, {"as_of": date.today().isoformat()}),
+        api.get("/api/v1/codes/search", {"q": "calibration session"}),
+        api.get("/api/v1/codes/search", {"q": "99990"}),
+        api.get("/api/v1/codes/suggest", {"q": "zebraf"}),
+        api.get("/api/v1/codes/lookup", {"system": "cpt", "code": "99990"}),
+    ]
+    for answer in answers:
+        assert answer.status_code == 200, (answer.status_code, answer.content[:300])
+    return "\n".join(answer.content.decode() for answer in answers)
+
+
+@pytest.mark.parametrize(
+    "who", ["guest", "registered", "outsider", "reviewer", "loose key", "other key"]
+)
+def test_licensed_content_never_reaches_readers_without_the_licence(licensed, people, who):
+    user = {
+        "registered": make_user("someone"),
+        "outsider": licensed["outsider"],
+        "reviewer": people["bob"],
+    }.get(who)
+    key = {"loose key": licensed["keys"]["loose"], "other key": licensed["keys"]["other"]}.get(
+        who
+    )
+    text = everything_a_reader_can_fetch(page_client(user), api_client(key, user))
+    assert leaks(text) == []
+
+
+def test_without_the_licence_the_page_shows_the_code_and_says_it_is_licensed(licensed):
+    html = page_client().get(CODE).content.decode()
+    assert "99990" in html and "Licensed descriptor" in html
+    assert "American Medical Association" in html  # whose licence it is
+    body = api_client().get(API).json()
+    assert body["content"]["official_descriptor"] == ""
+    assert "official_descriptor" in body["withheld"]
+    assert body["attribution"]["official_descriptor"]["restricted"] is True
+    lookup = api_client().get("/api/v1/codes/lookup", {"system": "cpt", "code": "99990"}).json()
+    assert lookup["results"][0] | {"title": None} == lookup["results"][0]
+    assert lookup["results"][0]["found"] and lookup["results"][0]["licensed"]
+
+
+def test_a_member_of_a_licensed_organisation_reads_everything(licensed):
+    page = page_client(licensed["member"])
+    html = page.get(CODE).content.decode()
+    assert "Zebrafinch calibration of the quuxometer, per hour" in html
+    assert "A pretend procedure" in html
+    hits = page.get("/search", {"q": "calibration session"}).content.decode()
+    assert "<mark>" in hits and "99990" in hits  # the query the others ran finds it
+    assert "Zebrafinch" in page.get("/search/suggest", {"q": "zebraf"}).content.decode()
+
+
+def test_an_api_key_of_a_licensed_organisation_reads_everything(licensed):
+    client = api_client(licensed["keys"]["holder"])
+    body = client.get(API).json()
+    assert body["content"]["official_descriptor"].startswith("Zebrafinch")
+    assert body["withheld"] == []
+    history = client.get(f"{API}/history").json()["versions"]
+    assert "zebrafinch" in history[-1]["rationale"].lower()
+    hits = client.get("/api/v1/codes/search", {"q": "calibration session"}).json()["hits"]
+    assert [hit["code"] for hit in hits] == ["99990"]
+    assert "<mark>calibration</mark>" in str(hits[0]["highlights"]).lower()
+    assert hits[0]["title"].startswith("Zebrafinch")
+
+
+def test_an_expired_licence_is_no_licence(licensed):
+    Licence.objects.update(valid_until=date.today() - timedelta(days=1))
+    text = everything_a_reader_can_fetch(
+        page_client(licensed["member"]), api_client(licensed["keys"]["holder"])
+    )
+    assert leaks(text) == []
+
+
+def test_public_domain_systems_need_no_licence(codes):
+    body = api_client().get("/api/v1/codes/icd10cm/A00.0").json()
+    assert body["withheld"] == []
+    assert body["attribution"]["official_descriptor"]["licence"] == "Public domain"
+    assert body["attribution"]["common_description"]["source"].startswith("Written by")
