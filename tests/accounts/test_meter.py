@@ -207,3 +207,18 @@ def test_unknown_codes_cost_nothing(codes):
     guest = Client()
     assert guest.get("/codes/icd10cm/Z99.89").status_code == 404
     assert full(page(guest, "A00.0"))
+
+
+def test_meter_purge_keeps_only_the_current_period(codes):
+    from datetime import date
+
+    from django.core.management import call_command
+
+    from accounts.models import MeterReader
+
+    page(Client(), "A00.0")
+    page(Client(REMOTE_ADDR="10.3.3.3"), "A00.1")
+    MeterView.objects.filter(item="icd10cm:A00.1").update(period=date(2000, 1, 1))
+    call_command("meter_purge")
+    assert list(MeterView.objects.values_list("item", flat=True).distinct()) == ["icd10cm:A00.0"]
+    assert MeterReader.objects.count() == 2  # the cookie and address of the current reader
