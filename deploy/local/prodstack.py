@@ -106,6 +106,7 @@ class Stack:
             f"DATABASE_URL=postgres://codeledger:{password}@127.0.0.1:{ports['POSTGRES_PORT']}"
             "/codeledger",
             f"CELERY_BROKER_URL=redis://127.0.0.1:{ports['REDIS_PORT']}/0",
+            f"CACHE_URL=redis://127.0.0.1:{ports['REDIS_PORT']}/1",
             f"ELASTICSEARCH_URL=http://127.0.0.1:{ports['ELASTICSEARCH_PORT']}",
             f"STATIC_ROOT={self.base / 'static'}",
             f"PROMETHEUS_MULTIPROC_DIR={self.metrics_dir}",
