@@ -186,13 +186,16 @@ def meter_page_view(request, *, item: str, unmetered: bool = False) -> Reading:
         list(MeterReader.objects.select_for_update().filter(key__in=keys).order_by("key"))
         views = _views(keys, period)
         used = views.values("item").distinct().count()
-        if views.filter(item=item).exists():
-            return Reading(kind, True, used, limit, guest_id=guest_id)
-        if used >= limit:
+        seen = views.filter(item=item).exists()
+        if not seen and used >= limit:
             return Reading(kind, False, used, limit, guest_id=guest_id)
+        # Every key records the page, also one re-opened under the other key (a new cookie at a
+        # known address): the cookie then carries it into an account at sign-in.
         MeterView.objects.bulk_create(
             [MeterView(key=key, period=period, item=item) for key in keys], ignore_conflicts=True
         )
+    if seen:
+        return Reading(kind, True, used, limit, guest_id=guest_id)
     return Reading(kind, True, used + 1, limit, counted=True, guest_id=guest_id)
 
 

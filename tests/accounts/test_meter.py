@@ -222,3 +222,12 @@ def test_meter_purge_keeps_only_the_current_period(codes):
     call_command("meter_purge")
     assert list(MeterView.objects.values_list("item", flat=True).distinct()) == ["icd10cm:A00.0"]
     assert MeterReader.objects.count() == 2  # the cookie and address of the current reader
+
+
+def test_a_page_reopened_with_a_new_cookie_is_carried_into_the_account(codes):
+    page(Client(), "A00.0")  # an earlier browser at this address
+    browser = Client()  # a new cookie, same address: re-opening is free
+    assert full(page(browser, "A00.0"))
+    user = make_user("reader")
+    browser.post("/accounts/login/", {"login": "reader", "password": "pw-reader"})
+    assert MeterView.objects.filter(key=f"user:{user.pk}", item="icd10cm:A00.0").exists()
