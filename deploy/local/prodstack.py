@@ -9,6 +9,7 @@ environment win when set). `stop` stops everything, web first, databases last.
 Command line:
     python deploy/local/prodstack.py start [--base DIR] [--free-ports] [--no-data]
     python deploy/local/prodstack.py stop|status [--base DIR]
+    python deploy/local/prodstack.py manage COMMAND [ARGS...]   # manage.py with the stack's env
 
 Each application process runs in its own process group (session), so `stop` can check that
 not one of its children (gunicorn workers, Celery pool processes) is left behind.
@@ -120,7 +121,11 @@ class Stack:
 
     def process_env(self, values: dict[str, str]) -> dict[str, str]:
         # The application reads its settings from the environment (12-factor).
-        env = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "TZ", "USER")}
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if k in ("PATH", "HOME", "LANG", "TZ", "USER") or k.startswith("DJANGO_SUPERUSER_")
+        }
         env.update(values)
         env["PYTHONPATH"] = str(REPO / "platform")
         env["DJANGO_SETTINGS_MODULE"] = "codeledger.settings"
@@ -274,9 +279,10 @@ class Stack:
         es_thread.join()
         if es_errors:
             raise es_errors[0]
-        # Metrics files of processes from an earlier run would be added to this run's.
-        shutil.rmtree(self.metrics_dir, ignore_errors=True)
-        self.metrics_dir.mkdir(parents=True)
+        if not any(self.running_pid(name) for name in APP_PROCESSES):
+            # Metrics files of processes from an earlier run would be added to this run's.
+            shutil.rmtree(self.metrics_dir, ignore_errors=True)
+        self.metrics_dir.mkdir(parents=True, exist_ok=True)
         for name, command in self.commands(values).items():
             self.spawn(name, command, env)
         wait_for(
@@ -286,14 +292,15 @@ class Stack:
             log_file=self.log_dir / "web.log",
         )
         if load_data:
-            # First start: ICD-10-CM (about 4 minutes; the worker indexes it as it lands), the
-            # curated lay terms, one demo login per role. Later starts change nothing.
+            # First start: ICD-10-CM (about 4 minutes; the worker indexes it as it lands) and
+            # the curated lay terms. Later starts change nothing. No demo logins in production
+            # mode: `prodstack.py manage createsuperuser` makes the first one.
             self.manage(env, "codes_import", "icd10cm-2026", "--if-empty")
             self.manage(env, "lay_terms_import")
-            self.manage(env, "demo_users")
         log(
             f"CodeLedger (production settings) at http://localhost:{values['PORT']}/ "
-            f"- worker and beat running; logs in {self.log_dir}; `make stop` stops it all"
+            f"- worker and beat running; logs in {self.log_dir}; `make stop` stops it all. "
+            "First login: .venv/bin/python deploy/local/prodstack.py manage createsuperuser"
         )
         return values
 
@@ -354,9 +361,12 @@ def group_members(pgid: int) -> list[int]:
 
 
 def stop_group(pgid: int, *, timeout: float) -> None:
-    """TERM the group's leader, wait for the whole group to end; KILL what is left."""
+    """TERM the group's leader (it stops its children), or the whole group when the leader is
+    gone; wait for every member to end; KILL what is left."""
     if pid_alive(pgid):
         os.kill(pgid, signal.SIGTERM)
+    else:
+        os.killpg(pgid, signal.SIGTERM)
     deadline = time.monotonic() + timeout
     while group_members(pgid) and time.monotonic() < deadline:
         time.sleep(0.2)
@@ -367,7 +377,7 @@ def stop_group(pgid: int, *, timeout: float) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("action", choices=["start", "stop", "status"])
+    parser.add_argument("action", choices=["start", "stop", "status", "manage"])
     parser.add_argument("--base", type=Path, default=DEFAULT_BASE, help="state folder")
     parser.add_argument(
         "--free-ports", action="store_true", help="a new env file picks free ports (tests)"
@@ -375,6 +385,7 @@ def main() -> int:
     parser.add_argument(
         "--no-data", action="store_true", help="skip the code import and the demo users"
     )
+    parser.add_argument("command", nargs=argparse.REMAINDER, help="manage: what to run")
     args = parser.parse_args()
     stack = Stack(args.base)
     try:
@@ -382,6 +393,10 @@ def main() -> int:
             stack.start(free_ports=args.free_ports, load_data=not args.no_data)
         elif args.action == "stop":
             stack.stop()
+        elif args.action == "manage":
+            if not stack.env_file.exists():
+                raise ServiceError(f"no stack at {stack.base}: start it first")
+            stack.manage(stack.process_env(stack.settings()), *args.command)
         else:
             report = stack.status()
             for name, up in report.items():
@@ -389,6 +404,8 @@ def main() -> int:
             return 0 if report and all(report.values()) else 1
     except (ServiceError, subprocess.CalledProcessError) as error:
         log(f"error: {error}")
+        if args.action == "start":
+            log(f"what did start keeps running: `prodstack.py stop --base {args.base}` stops it")
         return 1
     return 0
 
