@@ -75,9 +75,11 @@ class LogFilterSerializer(StrictSerializer):
     @classmethod
     def parse(cls, query) -> selectors.LogFilters:
         """Validated filters from a query string (400 with field errors otherwise)."""
-        data = {key: query.get(key) for key in query if key != "type"}
-        if "type" in query:
-            data["type"] = [t for value in query.getlist("type") for t in value.split(",") if t]
+        # An empty parameter is no filter (a form's "Any" choice sends one).
+        data = {key: query.get(key) for key in query if key != "type" and query.get(key) != ""}
+        types = [t for value in query.getlist("type") for t in value.split(",") if t]
+        if types:
+            data["type"] = types
         params = cls(data=data)
         params.is_valid(raise_exception=True)
         values = params.validated_data
