@@ -41,18 +41,27 @@ def test_a_line_is_json_with_the_request_id(json_log):
     assert "request_id" not in outside
 
 
-def test_a_request_id_sent_by_the_client_reaches_event_meta(db, client):
-    response = client.get("/healthz", HTTP_X_REQUEST_ID="trace-me-1")
-    assert response["X-Request-ID"] == "trace-me-1"
+def test_a_task_published_within_a_request_carries_its_request_id_in_a_header():
+    """The publishing side (event meta of a request: tests/editorial/test_api.py)."""
+    from celery import signals
+
+    from codeledger.celery import META_HEADER
+
+    headers = {}
+    with event_meta(request_id="req-9", actor="alice", source="web"):
+        signals.before_task_publish.send(sender="some.task", headers=headers, body=None)
+    assert headers[META_HEADER] == {"request_id": "req-9", "actor": "alice"}
 
 
 @shared_task
 def _meta_inside_task():
+    logging.getLogger("codeledger.test-json").info("inside the task")
     return current_meta()
 
 
 def test_a_task_binds_the_publishers_request_id_and_its_own_id(json_log):
-    """What the worker does with the header (the real worker: test_prod_stack.py)."""
+    """What the worker does with the header: meta for events, ids on log lines (the real
+    worker and broker: test_prod_stack.py)."""
     from codeledger.celery import META_HEADER
 
     result = _meta_inside_task.apply(headers={META_HEADER: {"request_id": "req-7", "actor": "bob"}})
@@ -61,3 +70,6 @@ def test_a_task_binds_the_publishers_request_id_and_its_own_id(json_log):
     assert meta["causation_id"] == result.id
     assert meta["source"].startswith("task:")
     assert current_meta() == {}  # unbound after the task
+    (line,) = json_log()
+    assert (line["message"], line["request_id"]) == ("inside the task", "req-7")
+    assert (line["task_id"], line["task"]) == (result.id, _meta_inside_task.name)
