@@ -33,7 +33,7 @@ pytestmark = pytest.mark.slow
 
 def prodstack(action, base, *extra, timeout=300, check=True):
     # A clean environment: the test session's DATABASE_URL etc. must not leak into the stack.
-    env = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG")}
+    env = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "ES_JAVA_HOME")}
     result = subprocess.run(
         [sys.executable, str(PRODSTACK), action, "--base", str(base), *extra],
         cwd=REPO,
