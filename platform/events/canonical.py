@@ -5,6 +5,7 @@ microseconds and a `Z`, UUIDs as lowercase hyphenated strings. Floats are refuse
 carries identifiers, text, integers and booleans, and a float's text form is not portable.
 """
 
+import functools
 import hashlib
 import json
 import re
@@ -68,7 +69,9 @@ _NUL_ESCAPE = re.compile(r"(?<!\\)(?:\\\\)*\\u0000")
 # Every float the encoder writes is a number token with a "." or an exponent, first in the text
 # or right after ":", "," or "[" (the separators have no spaces). Text without that pattern has
 # no float and skips the re-read; text with it (a float, or a string like one) is re-read.
-_MAYBE_FLOAT = re.compile(r"(?:^|[:,\[])-?\d+[.eE]")
+# Two patterns, not one with "^|": the alternation makes every search four times slower.
+_MAYBE_FLOAT = re.compile(r"[:,\[]-?\d+[.eE]")
+_LEADING_FLOAT = re.compile(r"-?\d+[.eE]")
 
 
 def _refuse_float(text):
@@ -104,7 +107,7 @@ def canonical_dumps(value) -> str:
     )
     if "\\u0000" in text and _NUL_ESCAPE.search(text):
         raise ValueError("NUL characters (\\x00) cannot be stored in events")
-    if _MAYBE_FLOAT.search(text):
+    if _MAYBE_FLOAT.search(text) or _LEADING_FLOAT.match(text):
         json.loads(text, parse_float=_refuse_float)
     return text
 
@@ -117,13 +120,18 @@ def content_json(
     The append hot path serialises data and meta once, before taking the append lock; the keys
     here are in sorted order, exactly as dumps_plain writes them (a test checks the equality).
     """
-    dumps = json.dumps
     return (
-        f'{{"data":{data_json},"event_id":{dumps(str(event_id))},"meta":{meta_json},'
+        f'{{"data":{data_json},"event_id":"{event_id}","meta":{meta_json},'
         f'"recorded_at":"{recorded_at}","schema":{int(schema)},'
-        f'"stream":{dumps(stream, ensure_ascii=False)},"type":{dumps(type, ensure_ascii=False)},'
+        f'"stream":{_json_string(stream)},"type":{_json_string(type)},'
         f'"version":{int(version)}}}'
     )
+
+
+@functools.lru_cache(maxsize=4096)
+def _json_string(text: str) -> str:
+    """A string as canonical JSON (stream names and types repeat: encoded once each)."""
+    return json.dumps(text, ensure_ascii=False)
 
 
 def hash_of(prev_hash: str, content: str) -> str:
