@@ -4,6 +4,7 @@ Views stay thin: parse input with a serializer, call one service or selector, se
 Errors become problem details in codeledger.problems.
 """
 
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import permissions, serializers
@@ -18,6 +19,7 @@ from editorial import releases, selectors, services
 from editorial.content import FIELDS, attribution, redact, redact_changes, withheld_fields
 from editorial.diff import content_diff
 from editorial.domain import ADMIN, AUDITOR, EDITOR, REVIEWER
+from editorial.licences import require_licence, unlicensed_systems
 from editorial.systems import SYSTEMS
 
 STAFF_ROLES = {EDITOR, REVIEWER, AUDITOR, ADMIN}
@@ -54,6 +56,10 @@ class PeopleOnly(permissions.BasePermission):
         if request.method not in permissions.SAFE_METHODS and not actor.roles & WRITER_ROLES:
             # Refused before the input is read: an auditor's write is a 403, never a 400.
             raise PermissionDenied("auditors read everything and change nothing")
+        try:
+            require_licence(request, view.kwargs)
+        except DjangoPermissionDenied as error:
+            raise PermissionDenied(str(error)) from None
         return True
 
 
@@ -443,7 +449,8 @@ class ChangeRequestListView(APIView):
         filters.is_valid(raise_exception=True)
         query = {k: v for k, v in filters.validated_data.items() if k not in ("cursor", "size")}
         paginator = QueuePagination()
-        page = paginator.paginate_queryset(selectors.change_requests(**query), request, view=self)
+        rows = selectors.change_requests(**query).exclude(system__in=unlicensed_systems(request))
+        page = paginator.paginate_queryset(rows, request, view=self)
         return paginator.get_paginated_response(ChangeRequestSerializer(page, many=True).data)
 
     @extend_schema(
@@ -454,6 +461,10 @@ class ChangeRequestListView(APIView):
     def post(self, request):
         body = ChangeRequestCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
+        try:
+            require_licence(request, {}, system=body.validated_data["system"])
+        except DjangoPermissionDenied as error:
+            raise PermissionDenied(str(error)) from None
         written = services.change_request_submit(
             actor=services.actor_for(request.user), **body.validated_data
         )
@@ -644,6 +655,7 @@ class ReleaseListView(APIView):
         filters.is_valid(raise_exception=True)
         paginator = ReleasePagination()
         rows = selectors.releases(system=filters.validated_data.get("system"))
+        rows = rows.exclude(system__in=unlicensed_systems(request))
         page = paginator.paginate_queryset(rows, request, view=self)
         return paginator.get_paginated_response(ReleaseSerializer(page, many=True).data)
 

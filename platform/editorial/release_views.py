@@ -24,6 +24,7 @@ from django_htmx.http import trigger_client_event
 from editorial import domain, releases, selectors, services
 from editorial.content import FIELDS
 from editorial.diff import field_diff
+from editorial.licences import unlicensed_systems
 from editorial.systems import SYSTEMS
 from editorial.templatetags.editorial_screens import Roles
 from editorial.views import STAFF, _domain_errors, _fragment, _require, not_found, screen
@@ -255,7 +256,8 @@ def _context(request, entry, filter_form, filters, *, page_number=None, **extra)
 def release_list(request):
     """Release change sets, newest first, with their counts."""
     _require(request, STAFF, "Reading release change sets")
-    page = Paginator(selectors.releases(), PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = selectors.releases().exclude(system__in=unlicensed_systems(request))
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = [
         {"entry": entry, "system_label": getattr(SYSTEMS.get(entry.system), "label", entry.system)}
         for entry in page.object_list

@@ -8,9 +8,6 @@ is shown next to the field or action it concerns.
 
 from datetime import timedelta
 
-from accounts import meter
-from accounts.licensing import licensed_systems
-from accounts.meter import meter_page_view
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
@@ -28,6 +25,9 @@ from django.views.decorators.http import (
 )
 from django_htmx.http import reswap, retarget, trigger_client_event
 
+from accounts import meter
+from accounts.licensing import licensed_systems
+from accounts.meter import meter_page_view
 from editorial import domain, selectors, services
 from editorial.content import NOTE_KINDS, attribution, redact, withheld_fields
 from editorial.diff import content_diff, field_diff
@@ -41,6 +41,7 @@ from editorial.forms import (
     ReviseForm,
     preview_values,
 )
+from editorial.licences import require_licence, unlicensed_systems
 from editorial.systems import SYSTEMS, get_system
 from editorial.templatetags.editorial_screens import Roles
 from events.store import ConcurrencyError
@@ -77,6 +78,8 @@ def screen(view):
 
     def wrapped(request, *args, **kwargs):
         try:
+            if request.user.is_authenticated:
+                require_licence(request, kwargs)  # a licensed system's work needs the licence
             return view(request, *args, **kwargs)
         except _LoginFirst:
             return redirect_to_login(request.get_full_path())
@@ -292,8 +295,10 @@ def propose_preview(request, system, code):
 @require_GET
 def my_requests(request):
     _require(request, domain.PROPOSERS, "Proposing changes")
-    rows = selectors.change_requests(proposer=request.user.get_username()).order_by(
-        "-submitted_position"
+    rows = (
+        selectors.change_requests(proposer=request.user.get_username())
+        .exclude(system__in=unlicensed_systems(request))
+        .order_by("-submitted_position")
     )
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
     return render(request, "editorial/my_requests.html", {"page": page})
@@ -314,6 +319,7 @@ def queue(request):
         system=filters.get("system") or None,
         proposer=(filters.get("proposer") or "").strip() or None,
     )
+    rows = rows.exclude(system__in=unlicensed_systems(request))
     if filters.get("age"):
         rows = rows.filter(submitted_at__lte=timezone.now() - timedelta(days=int(filters["age"])))
     page = Paginator(rows, 50).get_page(request.GET.get("page"))

@@ -106,9 +106,7 @@ def test_licensed_content_never_reaches_readers_without_the_licence(licensed, pe
         "outsider": licensed["outsider"],
         "reviewer": people["bob"],
     }.get(who)
-    key = {"loose key": licensed["keys"]["loose"], "other key": licensed["keys"]["other"]}.get(
-        who
-    )
+    key = {"loose key": licensed["keys"]["loose"], "other key": licensed["keys"]["other"]}.get(who)
     text = everything_a_reader_can_fetch(page_client(user), api_client(key, user))
     assert leaks(text) == []
 
@@ -162,3 +160,69 @@ def test_public_domain_systems_need_no_licence(codes):
     assert body["withheld"] == []
     assert body["attribution"]["official_descriptor"]["licence"] == "Public domain"
     assert body["attribution"]["common_description"]["source"].startswith("Written by")
+
+
+# --- the editorial workflow: its diffs are the licensed text --------------------------------
+
+
+@pytest.fixture
+def open_cpt_request(licensed, people):
+    return change_request_submit(
+        actor=actor_for(people["alice"]),
+        system="cpt",
+        code="99990",
+        base_version=2,
+        changes={"short_descriptor": "Zebrafinch quuxometer hour"},
+        rationale="Shorter.",
+    ).change_request
+
+
+def test_staff_without_the_licence_neither_read_nor_work_on_licensed_requests(
+    open_cpt_request, people
+):
+    change_id = open_cpt_request.change_id
+    bob = api_client(user=people["bob"])
+    listed = bob.get("/api/v1/change-requests", {"status": "submitted"}).json()["results"]
+    assert listed == []
+    for response in (
+        bob.get(f"/api/v1/change-requests/{change_id}"),
+        bob.post(
+            f"/api/v1/change-requests/{change_id}/approve", {"expected_version": 1}, format="json"
+        ),
+        bob.post(
+            "/api/v1/change-requests",
+            {
+                "system": "cpt",
+                "code": "99990",
+                "base_version": 2,
+                "changes": {"short_descriptor": "x"},
+                "rationale": "x",
+            },
+            format="json",
+        ),
+    ):
+        assert response.status_code == 403, response.content
+        assert "needs your organisation's CPT licence" in response.json()["detail"]
+    screens = page_client(people["bob"])
+    assert screens.get(f"/requests/{change_id}").status_code == 403
+    assert screens.get("/codes/cpt/99990/propose").status_code == 403
+    queue = screens.get("/requests/").content.decode()
+    assert leaks(queue) == [] and "99990" not in queue
+    mine = page_client(people["alice"]).get("/requests/mine").content.decode()
+    assert "99990" not in mine  # her own request too: she holds no licence
+
+
+def test_staff_of_a_licensed_organisation_work_on_licensed_requests(
+    open_cpt_request, people, licensed
+):
+    Membership.objects.create(user=people["carol"], organisation=licensed["holder"])
+    carol = api_client(user=people["carol"])
+    listed = carol.get("/api/v1/change-requests", {"status": "submitted"}).json()["results"]
+    assert [row["code"] for row in listed] == ["99990"]
+    approved = carol.post(
+        f"/api/v1/change-requests/{open_cpt_request.change_id}/approve",
+        {"expected_version": 1},
+        format="json",
+    )
+    assert approved.status_code == 200, approved.content
+    assert page_client(people["carol"]).get("/codes/cpt/99990/propose").status_code == 200
