@@ -17,6 +17,7 @@ from codeledger.problems import ProblemError
 from editorial import services
 from editorial.api import CODE_PARAMS, PeopleOnly, StrictSerializer
 from editorial.domain import ADMIN, AUDITOR
+from editorial.licences import require_licence, unlicensed_systems
 from editorial.systems import SYSTEMS
 from events.integrity import Digest
 
@@ -73,8 +74,9 @@ class LogFilterSerializer(StrictSerializer):
         return data
 
     @classmethod
-    def parse(cls, query) -> selectors.LogFilters:
-        """Validated filters from a query string (400 with field errors otherwise)."""
+    def parse(cls, query, *, request) -> selectors.LogFilters:
+        """Validated filters from a query string (400 with field errors otherwise); events of
+        licensed systems the asker holds no licence for are left out."""
         # An empty parameter is no filter (a form's "Any" choice sends one).
         data = {key: query.get(key) for key in query if key != "type" and query.get(key) != ""}
         types = [t for value in query.getlist("type") for t in value.split(",") if t]
@@ -93,6 +95,7 @@ class LogFilterSerializer(StrictSerializer):
             change_request=str(values.get("change_request") or ""),
             since=values.get("since"),
             until=values.get("until"),
+            hidden_systems=tuple(unlicensed_systems(request)),
         )
 
 
@@ -126,7 +129,8 @@ class ChangeLogView(APIView):
         responses=LogEntrySerializer(many=True),
     )
     def get(self, request):
-        rows = selectors.change_log(LogFilterSerializer.parse(request.query_params))
+        filters = LogFilterSerializer.parse(request.query_params, request=request)
+        rows = selectors.change_log(filters)
         paginator = LogPagination()
         page = paginator.paginate_queryset(rows, request, view=self)
         return paginator.get_paginated_response(LogEntrySerializer(page, many=True).data)
@@ -143,7 +147,8 @@ def _export_view(fmt: str):
             responses={(200, exports.FORMATS[fmt].split(";")[0]): OpenApiTypes.STR},
         )
         def get(self, request):
-            rows = selectors.change_log(LogFilterSerializer.parse(request.query_params))
+            filters = LogFilterSerializer.parse(request.query_params, request=request)
+            rows = selectors.change_log(filters)
             response = StreamingHttpResponse(
                 exports.chunks(rows, fmt), content_type=exports.FORMATS[fmt]
             )
@@ -179,6 +184,7 @@ class TimelineView(APIView):
         ),
     )
     def get(self, request, system, code):
+        require_licence(request, {"system": system})
         data = selectors.timeline(system=system, code=code)
         return Response(serializers.DictField().to_representation(data))
 
@@ -205,6 +211,7 @@ class BlameView(APIView):
         ),
     )
     def get(self, request, system, code):
+        require_licence(request, {"system": system})
         params = BlameParams(data=request.query_params.dict())
         params.is_valid(raise_exception=True)
         data = selectors.blame(system=system, code=code, **params.validated_data)

@@ -21,6 +21,7 @@ from editorial import domain, services
 from editorial import selectors as editorial_selectors
 from editorial.diff import content_diff
 from editorial.events import EDITORIAL_EVENT_TYPES
+from editorial.licences import require_licence
 from editorial.systems import SYSTEMS
 from editorial.views import STAFF, _require, not_found, screen
 from events.integrity import Digest
@@ -43,7 +44,7 @@ def change_log(request):
     before = query.pop("before", [None])[0]
     errors, rows, older = {}, [], None
     try:
-        filters = LogFilterSerializer.parse(query)
+        filters = LogFilterSerializer.parse(query, request=request)
         if before and not before.isdigit():
             raise ApiValidationError({"before": ["must be a position (a whole number)"]})
     except ApiValidationError as error:
@@ -103,6 +104,7 @@ def _moment(value: str, errors: dict, name: str):
 def code_audit(request, system, code):
     """One code for auditors: timeline, blame, a diff of any two versions, content as of."""
     _require(request, STAFF, "A code's audit trail")
+    require_licence(request, {"system": system})
     try:
         story = selectors.timeline(system=system, code=code)
         errors = {}

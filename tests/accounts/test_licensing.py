@@ -226,3 +226,34 @@ def test_staff_of_a_licensed_organisation_work_on_licensed_requests(
     )
     assert approved.status_code == 200, approved.content
     assert page_client(people["carol"]).get("/codes/cpt/99990/propose").status_code == 200
+
+
+def test_the_audit_trail_leaves_licensed_text_to_licence_holders(licensed, people):
+    """An auditor reads everything, except the text of a licence their organisation lacks."""
+    catch_up("changelog")
+    audrey = people["audrey"]
+    api, screens = APIClient(), Client()
+    api.force_authenticate(audrey)
+    screens.force_login(audrey)
+
+    def read_all() -> str:
+        answers = [
+            api.get("/api/v1/audit/log"),
+            api.get("/api/v1/audit/log/export.jsonl"),
+            api.get("/api/v1/audit/log/export.csv"),
+            screens.get("/audit/"),
+        ]
+        assert all(a.status_code == 200 for a in answers)
+        return "".join(
+            b"".join(a.streaming_content).decode() if a.streaming else a.content.decode()
+            for a in answers
+        )
+
+    assert leaks(read_all()) == []
+    assert api.get("/api/v1/audit/codes/cpt/99990/timeline").status_code == 403
+    assert api.get("/api/v1/audit/codes/cpt/99990/blame").status_code == 403
+    assert screens.get("/audit/codes/cpt/99990").status_code == 403
+
+    Membership.objects.create(user=audrey, organisation=licensed["holder"])
+    assert leaks(read_all())
+    assert api.get("/api/v1/audit/codes/cpt/99990/timeline").status_code == 200
