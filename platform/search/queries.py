@@ -183,6 +183,8 @@ def build_suggest(*, q: str, system: str | None, size: int = 10) -> Search:
                     Q("prefix", normalised={"value": normalised_code(folded), "boost": 10}),
                     Q("match_phrase_prefix", title={"query": folded, "max_expansions": 50}),
                     Q("match_bool_prefix", title={"query": folded}),
+                    # Lay terms and abbreviations ("copd", "broken h") complete too.
+                    Q("match_phrase_prefix", lay_terms={"query": folded, "max_expansions": 50}),
                 ],
                 minimum_should_match=1,
             )

@@ -137,6 +137,12 @@ def test_suggest_completes_codes_and_title_words(indexed):
     assert client.get("/api/v1/codes/suggest", {"q": ""}).status_code == 400
 
 
+@pytest.mark.parametrize(("typed", "expected"), [("gallst", "K80.20"), ("broken h", "S72.001A")])
+def test_suggest_completes_lay_terms(indexed, typed, expected):
+    response = APIClient().get("/api/v1/codes/suggest", {"q": typed})
+    assert response.json()["suggestions"][0]["code"] == expected
+
+
 def test_lookup_one_and_many(indexed):
     client = APIClient()
     one = client.get("/api/v1/codes/lookup", {"system": "icd10cm", "code": "i214"}).json()
