@@ -1,8 +1,12 @@
 """Forms of the editorial screens. They shape input; the rules stay in editorial.domain."""
 
-from django import forms
+import contextlib
 
-from editorial.content import FIELDS, NOTE_KINDS, STATUSES
+from django import forms
+from django.core.exceptions import ValidationError
+
+from editorial.content import FIELDS, NOTE_KINDS, RELATION_KINDS, STATUSES
+from editorial.systems import SYSTEMS
 
 # The fields a person edits on the proposal form, in the order shown.
 EDITABLE = (
@@ -12,8 +16,12 @@ EDITABLE = (
     "lay_terms",
     "billable",
     "status",
+    "chapter",
+    "block",
+    "parent",
 )
 TEXT_FIELDS = ("official_descriptor", "short_descriptor", "common_description")
+HIERARCHY_FIELDS = ("chapter", "block", "parent")
 NOTE_LABELS = {
     "includes": "Includes",
     "inclusion_terms": "Inclusion terms",
@@ -56,6 +64,25 @@ class ProposalForm(forms.Form):
         help_text="One term per line.",
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+    related = forms.CharField(
+        label=FIELDS["related"].label,
+        required=False,
+        help_text=(
+            "One per line: the code, then its relation, e.g. “I25.2 excludes2” or “F17.- "
+            "use_additional”; a code of another system as “icd10pcs:0JH60DZ see_also”. "
+            f"Relations: {', '.join(RELATION_KINDS)}."
+        ),
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    chapter = forms.CharField(
+        label=FIELDS["chapter"].label, max_length=FIELDS["chapter"].max_length, required=False
+    )
+    block = forms.CharField(
+        label=FIELDS["block"].label, max_length=FIELDS["block"].max_length, required=False
+    )
+    parent = forms.CharField(
+        label=FIELDS["parent"].label, max_length=FIELDS["parent"].max_length, required=False
+    )
     billable = forms.BooleanField(label=FIELDS["billable"].label, required=False)
     status = forms.ChoiceField(
         label=FIELDS["status"].label, choices=[(s, s.capitalize()) for s in STATUSES]
@@ -74,8 +101,9 @@ class ProposalForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}),
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, system: str = "", **kwargs):
         super().__init__(*args, **kwargs)
+        self.system = system  # related codes without a system prefix belong to this one
         for kind in NOTE_KINDS:
             self.fields[f"note_{kind}"] = forms.CharField(
                 label=NOTE_LABELS[kind],
@@ -86,11 +114,25 @@ class ProposalForm(forms.Form):
     def note_fields(self):
         return [self[f"note_{kind}"] for kind in NOTE_KINDS]
 
+    def clean_related(self) -> list[dict]:
+        items, problems = [], []
+        for number, line in enumerate(_lines(self.cleaned_data["related"]), start=1):
+            try:
+                items.append(parse_related(line, self.system))
+            except ValidationError as error:
+                problems.append(f"Line {number} (“{line}”): {error.messages[0]}")
+        if problems:
+            raise ValidationError(problems)
+        return items
+
     @staticmethod
-    def initial_for(content: dict, base_version: int) -> dict:
+    def initial_for(content: dict, base_version: int, system: str = "") -> dict:
         """Form values for a code's content (lists one item per line)."""
         initial = {name: content.get(name) for name in EDITABLE}
         initial["lay_terms"] = "\n".join(content.get("lay_terms") or [])
+        initial["related"] = "\n".join(
+            related_line(item, system) for item in content.get("related") or []
+        )
         notes = content.get("notes") or {}
         for kind in NOTE_KINDS:
             initial[f"note_{kind}"] = "\n".join(notes.get(kind) or [])
@@ -100,10 +142,16 @@ class ProposalForm(forms.Form):
     def proposed(self) -> dict:
         """The edited fields as content values (valid forms only)."""
         data = self.cleaned_data
-        values = {name: data[name] for name in EDITABLE}
+        # The hierarchy and related codes came later to the form: a post without them (an
+        # older page, a script) leaves them alone, as it does the notes.
+        sent = [n for n in EDITABLE if n not in HIERARCHY_FIELDS or n in self.data]
+        values = {name: data[name] for name in sent}
         values["lay_terms"] = _lines(data["lay_terms"])
-        for name in TEXT_FIELDS:
-            values[name] = (values[name] or "").strip()
+        for name in (*TEXT_FIELDS, *HIERARCHY_FIELDS):
+            if name in values:
+                values[name] = (values[name] or "").strip()
+        if "related" in self.data:  # a post without the field leaves related codes alone
+            values["related"] = data["related"]
         if _has_notes(self.data):  # a post without the note fields leaves the notes alone
             values["notes"] = _notes(data)
         return values
@@ -115,6 +163,32 @@ class ProposalForm(forms.Form):
         }
 
 
+def related_line(item: dict, system: str) -> str:
+    """A related code as the form shows it: “I25.2 excludes2” (“icd10pcs:0JH60DZ see_also”
+    for a code of another system)."""
+    code = item["code"] if item["system"] == system else f"{item['system']}:{item['code']}"
+    return f"{code} {item['relation']}"
+
+
+def parse_related(line: str, system: str) -> dict:
+    """The inverse of related_line; the code itself is checked by the domain."""
+    parts = line.split()
+    if len(parts) != 2:
+        raise ValidationError("write the code, a space, then the relation")
+    code, relation = parts
+    if relation not in RELATION_KINDS:
+        raise ValidationError(f"“{relation}” is not a relation")
+    if ":" in code:
+        system, code = code.split(":", 1)
+        if system not in SYSTEMS:
+            raise ValidationError(f"“{system}” is not a code system")
+    if system in SYSTEMS and not code.endswith("-"):
+        # Left as typed when it is not a valid code: the domain names what is wrong with it.
+        with contextlib.suppress(ValidationError):
+            code = SYSTEMS[system].display(code)
+    return {"system": system, "code": code, "relation": relation}
+
+
 def _has_notes(data) -> bool:
     return any(f"note_{kind}" in data for kind in NOTE_KINDS)
 
@@ -124,14 +198,25 @@ def _notes(data) -> dict:
     return {kind: items for kind, items in notes.items() if items}
 
 
-def preview_values(data, current: dict) -> dict:
+def preview_values(data, current: dict, system: str = "") -> dict:
     """Field values typed so far (not yet validated), for the live diff preview."""
     values = {}
     for name in TEXT_FIELDS:
         if name in data:
             values[name] = data.get(name, "").strip()
+    for name in HIERARCHY_FIELDS:
+        if name in data:
+            values[name] = data.get(name, "").strip()
     if "lay_terms" in data:
         values["lay_terms"] = _lines(data.get("lay_terms", ""))
+    if "related" in data:
+        related = []
+        for line in _lines(data.get("related", "")):
+            try:
+                related.append(parse_related(line, system))
+            except ValidationError:
+                continue  # the preview shows what parses; the form names the bad lines
+        values["related"] = related
     if "status" in data:
         values["status"] = data.get("status")
         # An unchecked box is absent from a form post: only read it when the form was sent.

@@ -204,7 +204,7 @@ def propose(request, system, code):
         return not_found(request, f"No such code: {code} in {system}.")
     stale = None
     if request.method == "POST":
-        form = ProposalForm(request.POST)
+        form = ProposalForm(request.POST, system=current.system)
         if form.is_valid():
             try:
                 written = services.change_request_submit(
@@ -221,17 +221,22 @@ def propose(request, system, code):
                 form.add_error(None, error.message)
                 data = request.POST.copy()
                 data["base_version"] = current.version  # resubmitting is a conscious choice
-                form = _with_errors(ProposalForm(data), form)
+                form = _with_errors(ProposalForm(data, system=current.system), form)
             except domain.Invalid as error:
                 _domain_errors(form, error)
             else:
                 messages.success(request, "Your proposal was sent for review.")
                 return redirect("editorial:request", written.change_request.change_id)
     else:
-        form = ProposalForm(initial=ProposalForm.initial_for(current.content, current.version))
+        initial = ProposalForm.initial_for(current.content, current.version, current.system)
+        form = ProposalForm(initial=initial, system=current.system)
     # A form shown again with its messages is a normal page (200); a stale base is a conflict.
     status = 409 if stale else 200
-    values = preview_values(request.POST, current.content) if request.method == "POST" else {}
+    values = (
+        preview_values(request.POST, current.content, current.system)
+        if request.method == "POST"
+        else {}
+    )
     return render(
         request,
         "editorial/propose.html",
@@ -280,7 +285,7 @@ def propose_preview(request, system, code):
     current = _latest(system, code)
     if current is None:
         return not_found(request, f"No such code: {code} in {system}.")
-    values = preview_values(request.POST, current.content)
+    values = preview_values(request.POST, current.content, current.system)
     return render(
         request,
         "editorial/propose.html#preview",
@@ -571,7 +576,7 @@ def revise(request, change_id):
     )
     stale = False
     if request.method == "POST":
-        form = ReviseForm(request.POST)
+        form = ReviseForm(request.POST, system=current.system)
         if form.is_valid():
             try:
                 services.change_request_revise(
@@ -588,7 +593,7 @@ def revise(request, change_id):
                 form.add_error(None, error.message + " The form now shows the current version.")
                 data = request.POST.copy()
                 data["base_version"] = current.version
-                form = _with_errors(ReviseForm(data), form)
+                form = _with_errors(ReviseForm(data, system=current.system), form)
             except ConcurrencyError:
                 form.add_error(None, "The request changed meanwhile; reload and try again.")
             except domain.Invalid as error:
@@ -598,15 +603,15 @@ def revise(request, change_id):
                 return redirect("editorial:request", change_id)
     else:
         values = {**current.content, **entry.changes}
-        initial = ProposalForm.initial_for(values, current.version)
+        initial = ProposalForm.initial_for(values, current.version, current.system)
         initial.update(
             expected_version=entry.version,
             rationale=entry.rationale,
             effective_from=entry.effective_from,
         )
-        form = ReviseForm(initial=initial)
+        form = ReviseForm(initial=initial, system=current.system)
     values = (
-        preview_values(request.POST, current.content)
+        preview_values(request.POST, current.content, current.system)
         if request.method == "POST"
         else {n: v for n, v in entry.changes.items() if current.content.get(n) != v}
     )

@@ -1,6 +1,5 @@
 """A small code set with a later release of it."""
 
-
 from editorial.importing import import_codes, propose_release
 from editorial.sources import SourceCode
 

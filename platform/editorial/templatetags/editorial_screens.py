@@ -75,9 +75,9 @@ def shown(value) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, list):
-        return "\n".join(
-            f"{v['code']} ({v['relation']})" if isinstance(v, dict) else str(v) for v in value
-        )
+        return "\n".join(shown(v) for v in value)
+    if isinstance(value, dict) and {"code", "relation"} <= set(value):  # one related code
+        return f"{value['code']} ({note_label(value['relation'])})"
     if isinstance(value, dict):
         return "\n".join(
             f"{note_label(kind)}: {item}" for kind, items in value.items() for item in items
