@@ -226,6 +226,30 @@ def preview_values(data, current: dict, system: str = "") -> dict:
     return {name: value for name, value in values.items() if current.get(name) != value}
 
 
+class NewCodeForm(ProposalForm):
+    """A code that does not exist yet: its system and code, then its content."""
+
+    system = forms.ChoiceField(label="Code system")
+    code = forms.CharField(label="Code", max_length=FIELDS["parent"].max_length)
+    field_order = ["system", "code"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["system"].choices = [("", "Choose…")] + [
+            (name, system.label) for name, system in SYSTEMS.items()
+        ]
+
+    def clean(self):
+        data = super().clean()
+        system, code = data.get("system"), data.get("code")
+        if system and code:
+            try:
+                data["code"] = SYSTEMS[system].display(code)
+            except ValidationError as error:
+                self.add_error("code", error.messages[0])
+        return data
+
+
 class DecisionForm(forms.Form):
     expected_version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
 

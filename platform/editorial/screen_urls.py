@@ -7,6 +7,9 @@ from editorial import release_views, views
 app_name = "editorial"
 
 urlpatterns = [
+    # Before the code page: "codes/new/preview" would otherwise be system "new", code "preview".
+    path("codes/new", views.propose_new, name="propose-new"),
+    path("codes/new/preview", views.propose_new_preview, name="propose-new-preview"),
     path("codes/<str:system>/<str:code>", views.code_page, name="code"),
     path("codes/<str:system>/<str:code>/propose", views.propose, name="propose"),
     path(

@@ -29,11 +29,12 @@ from accounts import meter
 from accounts.licensing import licensed_systems
 from accounts.meter import meter_page_view
 from editorial import domain, selectors, services
-from editorial.content import NOTE_KINDS, attribution, redact, withheld_fields
+from editorial.content import NOTE_KINDS, attribution, empty_content, redact, withheld_fields
 from editorial.diff import content_diff, field_diff
 from editorial.forms import (
     ApproveForm,
     CommentForm,
+    NewCodeForm,
     ProposalForm,
     QueueFilterForm,
     RejectForm,
@@ -290,6 +291,65 @@ def propose_preview(request, system, code):
         request,
         "editorial/propose.html#preview",
         {"preview": _preview(current.content, values)},
+    )
+
+
+@screen
+@require_http_methods(["GET", "POST"])
+def propose_new(request):
+    """A new code: its system, code and content, with the same live diff (against nothing)."""
+    actor = _require(request, domain.PROPOSERS, "Proposing a new code")
+    system = request.POST.get("system", "") if request.method == "POST" else ""
+    if request.method == "POST":
+        form = NewCodeForm(request.POST, system=system)
+        if form.is_valid():
+            system, code = form.cleaned_data["system"], form.cleaned_data["code"]
+            require_licence(request, {}, system=system)
+            if _latest(system, code) is not None:
+                form.add_error(
+                    "code",
+                    f"{code} already exists in {SYSTEMS[system].label}: "
+                    "propose a change on its page instead.",
+                )
+            else:
+                try:
+                    written = services.change_request_submit(
+                        actor=actor,
+                        system=system,
+                        code=code,
+                        base_version=0,
+                        is_new=True,
+                        changes=form.changes(empty_content()),
+                        rationale=form.cleaned_data["rationale"],
+                        effective_from=form.cleaned_data["effective_from"],
+                    )
+                except domain.Invalid as error:
+                    _domain_errors(form, error)
+                else:
+                    messages.success(request, "Your new code was sent for review.")
+                    return redirect("editorial:request", written.change_request.change_id)
+    else:
+        form = NewCodeForm(initial={"base_version": 0, "status": "active"})
+    values = preview_values(request.POST, empty_content(), system) if request.POST else {}
+    return render(
+        request,
+        "editorial/propose_new.html",
+        {
+            "form": form,
+            "preview": _preview(empty_content(), values),
+            "preview_url": reverse("editorial:propose-new-preview"),
+        },
+    )
+
+
+@screen
+@require_POST
+def propose_new_preview(request):
+    """The new code's fields as typed so far (an htmx fragment)."""
+    _require(request, domain.PROPOSERS, "Proposing a new code")
+    values = preview_values(request.POST, empty_content(), request.POST.get("system", ""))
+    return render(
+        request, "editorial/propose.html#preview", {"preview": _preview(empty_content(), values)}
     )
 
 

@@ -74,3 +74,54 @@ def test_the_form_is_prefilled_with_related_codes_and_the_preview_shows_them(edi
     )
     assert preview.status_code == 200
     assert "I21.9" in preview.content.decode()
+
+
+NEW = {
+    "base_version": "0",
+    "system": "icd10cm",
+    "code": "i21.b",
+    "official_descriptor": "Myocardial infarction with coronary microvascular dysfunction",
+    "billable": "on",
+    "status": "active",
+    "related": "I21.4 see_also",
+    "rationale": "FY2026 addition",
+}
+
+
+def test_a_new_code_is_proposed_from_its_own_screen(editor):
+    assert editor.get("/codes/new").status_code == 200
+    response = editor.post("/codes/new", NEW)
+    assert response.status_code == 302, response.context["form"].errors
+    request = ChangeRequestEntry.objects.get()
+    assert (request.is_new, request.code, request.base_version) == (True, "I21.B", 0)
+    assert request.changes["official_descriptor"] == NEW["official_descriptor"]
+    assert request.changes["billable"] is True
+    assert request.changes["related"] == [
+        {"system": "icd10cm", "code": "I21.4", "relation": "see_also"}
+    ]
+    assert response["Location"] == f"/requests/{request.change_id}"
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        ({"code": "I21.4"}, "code", "I21.4 already exists in ICD-10-CM"),
+        ({"code": "not a code"}, "code", ""),
+        ({"system": "klingon"}, "system", "not one of the available choices"),
+        ({"rationale": ""}, "rationale", "a rationale is required"),
+    ],
+)
+def test_a_bad_new_code_is_named_next_to_its_field_and_writes_nothing(
+    editor, changes, field, message
+):
+    before = Event.objects.count()
+    response = editor.post("/codes/new", {**NEW, **changes})
+    assert response.status_code == 200
+    errors = " ".join(response.context["form"].errors[field])
+    assert message in errors and errors
+    assert Event.objects.count() == before
+
+
+def test_only_proposers_open_the_new_code_screen(client, people, nstemi):
+    client.force_login(people["audrey"])
+    assert client.get("/codes/new").status_code == 403
