@@ -16,7 +16,14 @@ from rest_framework_api_key.permissions import HasAPIKey
 
 from accounts.licensing import licensed_systems
 from editorial import releases, selectors, services
-from editorial.content import FIELDS, attribution, redact, redact_changes, withheld_fields
+from editorial.content import (
+    FIELDS,
+    METERED_FIELDS,
+    attribution,
+    redact,
+    redact_changes,
+    withheld_fields,
+)
 from editorial.diff import content_diff
 from editorial.domain import ADMIN, AUDITOR, EDITOR, REVIEWER
 from editorial.licences import require_licence, unlicensed_systems
@@ -161,18 +168,32 @@ class CodeSerializer(serializers.Serializer):
     )
     withheld = serializers.ListField(
         child=serializers.CharField(),
-        help_text="licensed fields emptied in `content`: this caller's organisation does not "
-        "hold the system's licence",
+        help_text="fields emptied in `content`: licensed text this caller's organisation holds "
+        "no licence for, and the metered sections (common-language description, notes, related "
+        "codes, lay terms) unless the caller presents an API key or is editorial staff",
     )
 
 
+def _withheld(request, system: str) -> frozenset[str]:
+    """The fields of a code this caller may not read through the API: licensed text their
+    organisation holds no licence for; and the metered sections, unless the caller presents an
+    API key (metered by its own rate limits) or is editorial staff. Everyone else reads those
+    on the code pages, within their allowance (docs/accounts.md)."""
+    withheld = withheld_fields(system, licensed_systems(request))
+    user = request.user
+    staff = bool(user and user.is_authenticated and services.actor_for(user).roles & STAFF_ROLES)
+    if not (_uses_api_key(request) or staff):
+        withheld |= METERED_FIELDS
+    return withheld
+
+
 def _licensing(request, system: str, content: dict) -> dict:
-    """The caller's view of `content`: licensed fields emptied, and every field's source."""
-    held = licensed_systems(request)
+    """The caller's view of `content`: withheld fields emptied, and every field's source."""
+    withheld = _withheld(request, system)
     return {
-        "content": redact(system, content, held),
+        "content": redact(content, withheld),
         "attribution": attribution(system, content),
-        "withheld": sorted(withheld_fields(system, held)),
+        "withheld": sorted(withheld),
     }
 
 
@@ -276,11 +297,10 @@ class CodeHistoryView(APIView):
     )
     def get(self, request, system, code):
         versions = selectors.code_history(system=system, code=code)
-        held = licensed_systems(request)
-        if withheld_fields(system, held):
-            # Changes and rationales of licensed text are licensed text.
+        if withheld := _withheld(request, system):
+            # Rationales quote the text they change: withheld with it.
             versions = [
-                {**v, "changes": redact_changes(system, v["changes"], held), "rationale": ""}
+                {**v, "changes": redact_changes(v["changes"], withheld), "rationale": ""}
                 for v in versions
             ]
         return Response(
@@ -321,6 +341,7 @@ class CodeDiffView(APIView):
                 "from": serializers.IntegerField(),
                 "to": serializers.IntegerField(),
                 "fields": serializers.ListField(child=serializers.DictField()),
+                "withheld": serializers.ListField(child=serializers.CharField()),
             },
         ),
     )
@@ -333,14 +354,15 @@ class CodeDiffView(APIView):
         new = selectors.code_at_version(
             system=system, code=code, version=params.validated_data["to"]
         )
-        held = licensed_systems(request)
+        withheld = _withheld(request, system)
         return Response(
             {
                 "from": old.version,
                 "to": new.version,
                 "fields": content_diff(
-                    redact(system, old.content, held), redact(system, new.content, held)
+                    redact(old.content, withheld), redact(new.content, withheld)
                 ),
+                "withheld": sorted(withheld),
             }
         )
 

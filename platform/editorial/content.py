@@ -204,10 +204,15 @@ def withheld_fields(system: str, licensed_systems) -> frozenset[str]:
     return code_system.restricted_fields
 
 
-def redact(system: str, content: dict, licensed_systems) -> dict:
-    """`content` without the fields the reader may not read (emptied, never left out, so every
-    reader sees the same shape)."""
-    withheld = withheld_fields(system, licensed_systems)
+# The sections a code page meters (accounts.meter): read freely by editorial staff and API keys,
+# by everyone else on pages only, within their allowance. The code, its descriptors and its
+# hierarchy stay public.
+METERED_FIELDS = frozenset({"common_description", "notes", "related", "lay_terms"})
+
+
+def redact(content: dict, withheld) -> dict:
+    """`content` with the `withheld` fields emptied (never left out, so every reader sees the
+    same shape)."""
     if not withheld:
         return content
     blank = empty_content()
@@ -216,9 +221,8 @@ def redact(system: str, content: dict, licensed_systems) -> dict:
     }
 
 
-def redact_changes(system: str, changes: dict, licensed_systems) -> dict:
-    """Field changes ({field: {from, to}}) with withheld fields' values emptied."""
-    withheld = withheld_fields(system, licensed_systems)
+def redact_changes(changes: dict, withheld) -> dict:
+    """Field changes ({field: {from, to}}) with the `withheld` fields' values emptied."""
     if not withheld:
         return changes
     return {

@@ -142,7 +142,7 @@ def code_page(request, system, code):
     reading = meter_page_view(request, item=f"{entry.system}:{entry.code}", unmetered=roles.staff)
     held = licensed_systems(request)
     withheld = withheld_fields(entry.system, held)
-    content = redact(entry.system, entry.content, held)
+    content = redact(entry.content, withheld)
     notes = [(kind, content["notes"][kind]) for kind in NOTE_KINDS if content["notes"].get(kind)]
     related = [
         {**item, "href": _code_link(item["system"], item["code"])}
@@ -375,14 +375,16 @@ def queue(request):
     """Change requests, oldest first; by default the ones waiting for a decision."""
     _require(request, STAFF, "Reading change requests")
     form = QueueFilterForm(
-        request.GET or None, systems=[(name, s.label) for name, s in SYSTEMS.items()]
+        request.GET or None,
+        systems=[(name, s.label) for name, s in SYSTEMS.items()],
+        proposers=selectors.proposers(),
     )
     filters = form.cleaned_data if form.is_valid() else {}
     status = filters.get("status") or "submitted"
     rows = selectors.change_requests(
         status=None if status == "all" else status,
         system=filters.get("system") or None,
-        proposer=(filters.get("proposer") or "").strip() or None,
+        proposer=filters.get("proposer") or None,
     )
     rows = rows.exclude(system__in=unlicensed_systems(request))
     if filters.get("age"):

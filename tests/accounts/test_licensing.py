@@ -156,7 +156,8 @@ def test_an_expired_licence_is_no_licence(licensed):
 
 
 def test_public_domain_systems_need_no_licence(codes):
-    body = api_client().get("/api/v1/codes/icd10cm/A00.0").json()
+    _, key = APIKey.objects.create_key(name="any consumer")
+    body = api_client(key).get("/api/v1/codes/icd10cm/A00.0").json()
     assert body["withheld"] == []
     assert body["attribution"]["official_descriptor"]["licence"] == "Public domain"
     assert body["attribution"]["common_description"]["source"].startswith("Written by")
@@ -257,3 +258,17 @@ def test_the_audit_trail_leaves_licensed_text_to_licence_holders(licensed, peopl
     Membership.objects.create(user=audrey, organisation=licensed["holder"])
     assert leaks(read_all())
     assert api.get("/api/v1/audit/codes/cpt/99990/timeline").status_code == 200
+
+
+def test_the_api_serves_metered_sections_to_api_keys_and_staff_only(codes, people):
+    """Past the page meter, the API is no way round it: without an API key or an editorial
+    role, the metered sections are withheld there too (history and diffs included)."""
+    metered = ["common_description", "lay_terms", "notes", "related"]
+    _, key = APIKey.objects.create_key(name="consumer")
+    for reader in (api_client(), api_client(user=people["nobody"])):
+        body = reader.get("/api/v1/codes/icd10cm/A00.0").json()
+        assert body["withheld"] == metered
+        assert body["content"]["official_descriptor"]  # the code's title stays public
+        assert all(not body["content"][name] for name in metered)
+    for reader in (api_client(key), api_client(user=people["audrey"])):
+        assert reader.get("/api/v1/codes/icd10cm/A00.0").json()["withheld"] == []

@@ -180,7 +180,7 @@ def test_markup_is_stored_as_plain_text(as_user, nstemi):
     text = '<script>alert("x")</script> Heart attack'
     change = propose(as_user("alice"), changes={"common_description": text}).json()
     act(as_user("bob"), change["change_id"], "approve", expected_version=1)
-    content = as_user("anonymous").get("/api/v1/codes/icd10cm/I21.4").json()["content"]
+    content = as_user("carol").get("/api/v1/codes/icd10cm/I21.4").json()["content"]
     assert content["common_description"] == text
 
 
@@ -247,7 +247,7 @@ def test_diff_between_versions_is_field_and_word_level(as_user, nstemi):
         },
     ).json()
     act(as_user("bob"), change["change_id"], "approve", expected_version=1)
-    diff = as_user("anonymous").get("/api/v1/codes/icd10cm/I21.4/diff", {"from": 1, "to": 2}).json()
+    diff = as_user("carol").get("/api/v1/codes/icd10cm/I21.4/diff", {"from": 1, "to": 2}).json()
     fields = {f["field"]: f for f in diff["fields"]}
     assert set(fields) == {"common_description", "lay_terms"}
     words = fields["common_description"]["words"]
@@ -255,6 +255,9 @@ def test_diff_between_versions_is_field_and_word_level(as_user, nstemi):
         w["op"] == "delete" and "segment" in w["text"] for w in words
     )
     assert fields["lay_terms"]["added"] == ["NSTEMI"]
+    # A guest reads metered sections on the pages only (docs/accounts.md): none differ here.
+    guest = as_user("anonymous").get("/api/v1/codes/icd10cm/I21.4/diff", {"from": 1, "to": 2})
+    assert guest.json()["fields"] == [] and "common_description" in guest.json()["withheld"]
     assert_problem(
         as_user("anonymous").get("/api/v1/codes/icd10cm/I21.4/diff", {"from": 1, "to": 9}), 404
     )
