@@ -64,7 +64,6 @@ def test_registration_sends_a_verification_link_and_signs_in_only_after_it(db):
 
 def test_registration_comes_back_to_the_code(db):
     client = Client()
-    signup(client, next="/codes/icd10cm/A00.1")
     response = client.post(
         "/accounts/signup/",
         {
@@ -260,3 +259,40 @@ def test_mail_settings_follow_the_environment():
         "mail.example.org",
         "True",
     ]
+
+
+@pytest.fixture
+def counted(settings):
+    """Password hashing counted: a hash is the slow part of every sign-in and registration."""
+    from tests.accounts.hashers import CountingHasher
+
+    settings.PASSWORD_HASHERS = ["tests.accounts.hashers.CountingHasher"]
+
+    def hashes(action) -> int:
+        before = CountingHasher.calls
+        action()
+        return CountingHasher.calls - before
+
+    return hashes
+
+
+def test_sign_in_hashes_as_much_for_known_and_unknown_logins(db, counted):
+    reader = make_user("reader")
+    reader.email = "reader@example.org"
+    reader.save()
+    EmailAddress.objects.create(user=reader, email=reader.email, verified=True, primary=True)
+
+    def sign_in(login):
+        return lambda: Client().post("/accounts/login/", {"login": login, "password": "wrong"})
+
+    known_email, unknown_email = counted(sign_in(reader.email)), counted(sign_in("no@example.org"))
+    known_name, unknown_name = counted(sign_in("reader")), counted(sign_in("nobody-here"))
+    assert known_email == unknown_email and known_name == unknown_name
+    assert known_email >= 1
+
+
+def test_registration_hashes_as_much_for_taken_and_free_addresses(reader_address, counted):
+    taken = counted(lambda: signup(Client(), email=reader_address))
+    cache.clear()
+    free = counted(lambda: signup(Client(), email="someone.new@example.org"))
+    assert taken == free >= 1
