@@ -210,7 +210,7 @@ def test_unknown_codes_cost_nothing(codes):
 
 
 def test_meter_purge_keeps_only_the_current_period(codes):
-    from datetime import date
+    from datetime import UTC, date, datetime
 
     from django.core.management import call_command
 
@@ -219,9 +219,15 @@ def test_meter_purge_keeps_only_the_current_period(codes):
     page(Client(), "A00.0")
     page(Client(REMOTE_ADDR="10.3.3.3"), "A00.1")
     MeterView.objects.filter(item="icd10cm:A00.1").update(period=date(2000, 1, 1))
+    old_keys = MeterView.objects.filter(item="icd10cm:A00.1").values("key")
+    MeterReader.objects.filter(key__in=old_keys).update(created_at=datetime(2000, 1, 1, tzinfo=UTC))
+    fresh_idle = MeterReader.objects.create(key="guest:made-just-now")  # a view in flight
     call_command("meter_purge")
     assert list(MeterView.objects.values_list("item", flat=True).distinct()) == ["icd10cm:A00.0"]
-    assert MeterReader.objects.count() == 2  # the cookie and address of the current reader
+    # The current reader's cookie and address stay, and so does a reader made this period (a
+    # view in flight is about to lock it); the idle readers of past periods go.
+    assert MeterReader.objects.count() == 3
+    assert MeterReader.objects.filter(pk=fresh_idle.pk).exists()
 
 
 def test_a_page_reopened_with_a_new_cookie_is_carried_into_the_account(codes):

@@ -1,4 +1,7 @@
+from datetime import UTC, datetime, time
+
 from django.core.management.base import BaseCommand
+from django.utils import timezone
 
 from accounts.meter import period_start
 from accounts.models import MeterReader, MeterView
@@ -11,7 +14,11 @@ class Command(BaseCommand):
         current = period_start()
         views, _ = MeterView.objects.filter(period__lt=current).delete()
         live = MeterView.objects.values("key")
-        readers, _ = MeterReader.objects.exclude(key__in=live).delete()
+        # Only readers made before this period: a reader row made now may be about to be
+        # locked by a view in flight (accounts.meter creates it, then locks it).
+        started = timezone.make_aware(datetime.combine(current, time.min), UTC)
+        idle = MeterReader.objects.exclude(key__in=live).filter(created_at__lt=started)
+        readers, _ = idle.delete()
         self.stdout.write(
             f"removed {views} page views before {current.isoformat()} and {readers} idle readers"
         )
