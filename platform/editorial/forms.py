@@ -314,9 +314,10 @@ AGES = [
 class QueueFilterForm(forms.Form):
     status = forms.ChoiceField(label="Status", choices=QUEUE_STATUSES, required=False)
     system = forms.ChoiceField(label="System", required=False)
-    proposer = forms.CharField(label="Proposer", required=False, max_length=150)
+    proposer = forms.ChoiceField(label="Proposer", required=False)
     age = forms.ChoiceField(label="Age", choices=AGES, required=False)
 
-    def __init__(self, *args, systems=(), **kwargs):
+    def __init__(self, *args, systems=(), proposers=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["system"].choices = [("", "All systems"), *systems]
+        self.fields["proposer"].choices = [("", "Anyone"), *((p, p) for p in proposers)]

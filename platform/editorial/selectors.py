@@ -2,11 +2,12 @@
 
 from datetime import date, datetime
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import BooleanField, Case, F, OuterRef, Q, Subquery, Value, When
 from django.utils import timezone
 
-from editorial.domain import CodeState, evolve_code, fold
+from editorial.domain import PROPOSERS, CodeState, evolve_code, fold
 from editorial.models import (
     ChangeRequestEntry,
     CodeEntry,
@@ -134,6 +135,17 @@ def change_requests(
     if reviewer:
         rows = rows.filter(reviewer=reviewer)
     return rows.order_by("submitted_position")
+
+
+def proposers() -> list[str]:
+    """Everyone who has proposed a change or may propose one, by name (the queue's filter)."""
+    proposed = ChangeRequestEntry.objects.values_list("proposer", flat=True).distinct()
+    people = (
+        get_user_model()
+        .objects.filter(Q(groups__name__in=PROPOSERS) | Q(is_superuser=True))
+        .values_list("username", flat=True)
+    )
+    return sorted(set(proposed) | set(people))
 
 
 def change_request_detail(*, change_id) -> ChangeRequestEntry:
