@@ -175,7 +175,7 @@ def code_page(request, system, code):
     meter.remember_guest(response, reading)
     # What a page shows depends on who asks: no shared cache may keep it.
     patch_cache_control(response, private=True)
-    patch_vary_headers(response, ["Cookie"])
+    patch_vary_headers(response, ["Cookie", "HX-Request"])
     return response
 
 

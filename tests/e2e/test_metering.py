@@ -84,6 +84,8 @@ def test_guest_registers_verifies_and_reads_five_more(browsers, reading_codes):
     page.goto(link)
     page.get_by_role("button", name="Confirm").click()
     expect(page.locator(".account")).to_contain_text("Sign out")
+    # Confirming comes back to the code the reader was reading when they registered.
+    expect(page).to_have_url(re.compile(r"/codes/icd10cm/A00\.1$"))
 
     for left, code in enumerate(CODES[1:6], start=1):
         open_code(page, code)
