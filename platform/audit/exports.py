@@ -39,32 +39,30 @@ CSV_COLUMNS = (
     "prev_hash",
     "hash",
 )
-_FETCH = (
-    "pk",
-    "recorded_at",
-    "type",
-    "actor",
-    "system",
-    "code",
-    "change_request",
-    "release_id",
-    "summary",
-    "stream",
-    "version",
-    "event__event_id",
-    "event__prev_hash",
-    "event__hash",
-)
-_FETCH_FULL = (*_FETCH, "event__schema", "event__data", "event__meta")
+# Where each column comes from (LogEntry's own fields, or its event's).
+_SOURCES = {
+    "position": "pk",
+    "event_id": "event__event_id",
+    "prev_hash": "event__prev_hash",
+    "hash": "event__hash",
+    "schema": "event__schema",
+    "data": "event__data",
+    "meta": "event__meta",
+}
 
 
-def _batches(rows: QuerySet, fields: tuple[str, ...]) -> Iterator[list[tuple]]:
-    rows = rows.order_by("pk")
+# --- anywhere: rows read in keyset batches and rendered here ------------------------------
+
+
+def _records(rows: QuerySet, columns: tuple[str, ...]) -> Iterator[list[dict]]:
+    """The rows as {column: value}, a batch at a time, in position order."""
+    fields = [_SOURCES.get(name, name) for name in ("position", *columns)]
+    rows = rows.order_by("pk").values_list(*fields)
     after = 0
     while True:
-        batch = list(rows.filter(pk__gt=after).values_list(*fields)[:BATCH])
+        batch = list(rows.filter(pk__gt=after)[:BATCH])
         if batch:
-            yield batch
+            yield [dict(zip(("after", *columns), row, strict=True)) for row in batch]
         if len(batch) < BATCH:
             return
         after = batch[-1][0]
@@ -79,94 +77,30 @@ def csv_chunks(rows: QuerySet) -> Iterator[str]:
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     yield buffer.getvalue()
-    for batch in _batches(rows, _FETCH):
+    for batch in _records(rows, CSV_COLUMNS):
         buffer.seek(0)
         buffer.truncate()
-        writer.writerows(
-            (
-                position,
-                canonical_time(recorded_at),
-                type_,
-                actor,
-                system,
-                code,
-                _text(change_request),
-                _text(release_id),
-                summary,
-                stream,
-                version,
-                str(event_id),
-                prev_hash,
-                hash_,
-            )
-            for (
-                position,
-                recorded_at,
-                type_,
-                actor,
-                system,
-                code,
-                change_request,
-                release_id,
-                summary,
-                stream,
-                version,
-                event_id,
-                prev_hash,
-                hash_,
-            ) in batch
-        )
+        for row in batch:
+            row["recorded_at"] = canonical_time(row["recorded_at"])
+            writer.writerow([_text(row[name]) for name in CSV_COLUMNS])
         yield buffer.getvalue()
+
+
+_EVENT = ("stream", "version", "event_id", "type", "schema", "data", "meta", "recorded_at")
+_DOMAIN = ("position", "summary", "actor", "system", "code", "change_request", "release_id")
 
 
 def jsonl_chunks(rows: QuerySet) -> Iterator[str]:
     dumps = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
-    for batch in _batches(rows, _FETCH_FULL):
+    for batch in _records(rows, (*_DOMAIN, *_EVENT, "prev_hash", "hash")):
         lines = []
-        for (
-            position,
-            recorded_at,
-            type_,
-            actor,
-            system,
-            code,
-            change_request,
-            release_id,
-            summary,
-            stream,
-            version,
-            event_id,
-            prev_hash,
-            hash_,
-            schema,
-            data,
-            meta,
-        ) in batch:
-            lines.append(
-                dumps(
-                    {
-                        "position": position,
-                        "summary": summary,
-                        "actor": actor,
-                        "system": system,
-                        "code": code,
-                        "change_request": _text(change_request) or None,
-                        "release_id": _text(release_id) or None,
-                        "event": {
-                            "stream": stream,
-                            "version": version,
-                            "event_id": str(event_id),
-                            "type": type_,
-                            "schema": schema,
-                            "data": data,
-                            "meta": meta,
-                            "recorded_at": canonical_time(recorded_at),
-                        },
-                        "prev_hash": prev_hash,
-                        "hash": hash_,
-                    }
-                )
-            )
+        for row in batch:
+            row["recorded_at"] = canonical_time(row["recorded_at"])
+            for name in ("event_id", "change_request", "release_id"):
+                row[name] = _text(row[name]) or None
+            line = {name: row[name] for name in (*_DOMAIN, "prev_hash", "hash")}
+            line["event"] = {name: row[name] for name in _EVENT}
+            lines.append(dumps(line))
         lines.append("")
         yield "\n".join(lines)
 
@@ -185,20 +119,10 @@ def _canonical_time(field: str) -> Func:
 
 def _csv_rows(rows: QuerySet) -> QuerySet:
     return rows.order_by("pk").values_list(
-        "pk",
-        _canonical_time("recorded_at"),
-        "type",
-        "actor",
-        "system",
-        "code",
-        "change_request",
-        "release_id",
-        "summary",
-        "stream",
-        "version",
-        "event__event_id",
-        "event__prev_hash",
-        "event__hash",
+        *(
+            _canonical_time("recorded_at") if name == "recorded_at" else _SOURCES.get(name, name)
+            for name in CSV_COLUMNS
+        )
     )
 
 
