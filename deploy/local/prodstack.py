@@ -9,7 +9,7 @@ environment win when set). `stop` stops everything, web first, databases last.
 Command line:
     python deploy/local/prodstack.py start [--base DIR] [--free-ports] [--no-data]
     python deploy/local/prodstack.py stop|status [--base DIR]
-    python deploy/local/prodstack.py manage COMMAND [ARGS...]   # manage.py with the stack's env
+    python deploy/local/prodstack.py [--base DIR] manage COMMAND [ARGS...]  # with the stack's env
 
 Each application process runs in its own process group (session), so `stop` can check that
 not one of its children (gunicorn workers, Celery pool processes) is left behind.
@@ -385,8 +385,10 @@ def main() -> int:
     parser.add_argument(
         "--no-data", action="store_true", help="skip the code import and the demo users"
     )
-    parser.add_argument("command", nargs=argparse.REMAINDER, help="manage: what to run")
-    args = parser.parse_args()
+    # `manage` passes everything it does not know to manage.py; the others take nothing more.
+    args, command = parser.parse_known_args()
+    if command and args.action != "manage":
+        parser.error(f"unrecognized arguments: {' '.join(command)}")
     stack = Stack(args.base)
     try:
         if args.action == "start":
@@ -396,7 +398,7 @@ def main() -> int:
         elif args.action == "manage":
             if not stack.env_file.exists():
                 raise ServiceError(f"no stack at {stack.base}: start it first")
-            stack.manage(stack.process_env(stack.settings()), *args.command)
+            stack.manage(stack.process_env(stack.settings()), *command)
         else:
             report = stack.status()
             for name, up in report.items():

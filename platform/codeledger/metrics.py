@@ -23,6 +23,7 @@ from django.db.models import Count
 from django.http import HttpResponse, HttpResponseForbidden
 from django.utils.crypto import constant_time_compare
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_safe
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     REGISTRY,
@@ -103,6 +104,7 @@ def scrape_allowed(request) -> bool:
     return request.META.get("REMOTE_ADDR") in settings.METRICS_ALLOWED_IPS
 
 
+@require_safe
 @never_cache
 def metrics_view(request):
     if not scrape_allowed(request):

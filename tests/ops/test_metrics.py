@@ -31,6 +31,10 @@ def test_loopback_may_scrape_without_a_token_and_others_may_not(client):
     assert b"METRICS_TOKEN" in refused.content
 
 
+def test_only_reads_are_answered(client):
+    assert client.post("/metrics").status_code == 405
+
+
 def test_with_a_token_only_its_bearer_may_scrape(client, settings):
     settings.METRICS_TOKEN = "s3cret-token"
     assert scrape(client).status_code == 403  # loopback alone is not enough any more

@@ -78,6 +78,7 @@ def stack(services_dir):
     started = time.monotonic()
     try:
         prodstack("start", base, "--free-ports", "--no-data")
+        assert base.joinpath("env").exists(), "the stack should have started in its own folder"
         values = Stack(base).settings()
         # Two people of the production database, made the way an operator would.
         subprocess.run(

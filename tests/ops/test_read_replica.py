@@ -5,7 +5,7 @@ one moment and then left behind, as a lagging replica is: what a request reads s
 the two it came from.
 """
 
-import time
+import subprocess
 import uuid
 import warnings
 
@@ -23,6 +23,7 @@ from editorial.services import (
     change_request_submit,
     code_register,
 )
+from localservices import postgres_bin
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -33,20 +34,23 @@ def server_url(database: str) -> str:
 
 
 @pytest.fixture
-def lagging_replica(settings):
+def lagging_replica(settings, tmp_path):
     """A copy of the primary as it is now, configured as the `replica` alias."""
     primary = connection.settings_dict["NAME"]
     name = f"replica_{uuid.uuid4().hex[:10]}"
-    connections.close_all()  # a template database must have no other sessions
     with psycopg.connect(server_url("postgres"), autocommit=True) as admin:
-        for attempt in range(20):
-            try:
-                admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{primary}"')
-                break
-            except psycopg.errors.ObjectInUse:
-                time.sleep(0.25 * (attempt + 1))  # a closing session, e.g. of a finished test
-        else:
-            raise AssertionError(f"{primary} stayed in use; cannot copy it")
+        admin.execute(f'CREATE DATABASE "{name}"')
+    # pg_dump, not CREATE DATABASE ... TEMPLATE: a template must have no other sessions, and
+    # threads of earlier tests may still hold theirs.
+    dump = tmp_path / "primary.sql"
+    subprocess.run(
+        [postgres_bin("pg_dump"), "--no-owner", f"--file={dump}", server_url(primary)], check=True
+    )
+    subprocess.run(
+        [postgres_bin("psql"), "-q", "--set=ON_ERROR_STOP=1", f"--file={dump}", server_url(name)],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
     config = {**connections.settings["default"], "NAME": name}
     with warnings.catch_warnings():  # "overriding DATABASES": exactly what this test means
         warnings.simplefilter("ignore")
