@@ -9,7 +9,7 @@ export UV_PYTHON_DOWNLOADS := never
 # otherwise recompile Django and friends (seconds per command).
 export UV_COMPILE_BYTECODE := 1
 
-.PHONY: install run stop test lint format
+.PHONY: install run run-prod stop test lint format
 
 $(UV):
 	$(PYTHON) -m venv .local/tools
@@ -25,7 +25,13 @@ install: $(VENV)/.installed
 run: install
 	deploy/local/run.sh
 
+# Production settings: PostgreSQL, Redis, Elasticsearch, gunicorn, Celery worker and beat,
+# all under .local/prod/ (docs/operations.md). Returns once it is up; `make stop` stops it.
+run-prod: install
+	$(VENV)/bin/python deploy/local/prodstack.py start
+
 stop:
+	$(VENV)/bin/python deploy/local/prodstack.py stop
 	$(VENV)/bin/python deploy/local/localservices.py elasticsearch stop
 
 test: install

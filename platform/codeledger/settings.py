@@ -12,6 +12,8 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+from codeledger.logs import logging_config
+
 REPO_DIR = Path(__file__).resolve().parents[2]
 BASE_DIR = REPO_DIR / "platform"
 LOCAL_DIR = REPO_DIR / ".local"
@@ -73,6 +75,8 @@ def database_settings(config: dict) -> dict:
 
 
 SECRET_KEY = _secret_key()
+# Rotating the key: the old one here keeps sessions and signed links valid meanwhile.
+SECRET_KEY_FALLBACKS = env.list("SECRET_KEY_FALLBACKS", default=[])
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]", "testserver"])
 if not DEBUG and not env.list("ALLOWED_HOSTS", default=[]):
     raise ImproperlyConfigured("ALLOWED_HOSTS is required when DEBUG is off (production mode).")
@@ -91,10 +95,14 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_htmx",
     "template_partials",
+    "accounts",  # before allauth: its templates override allauth's
+    "allauth",
+    "allauth.account",
     "codeledger",
     "events",
     "editorial",
     "search",
+    "audit",
 ]
 
 MIDDLEWARE = [
@@ -105,6 +113,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
@@ -112,6 +121,18 @@ MIDDLEWARE = [
 if not DEBUG:
     # Production serves collected, hashed static files itself; runserver does it under DEBUG.
     MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")
+
+# Metrics (codeledger/metrics.py): latency by view around everything, search latency inside.
+MIDDLEWARE = [
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    *MIDDLEWARE,
+    "codeledger.middleware.ReplicaReadsMiddleware",
+    "codeledger.middleware.SearchLatencyMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
+]
+# Who may scrape /metrics: with a token, whoever sends it; without one, these addresses.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=["127.0.0.1", "::1"])
 
 ROOT_URLCONF = "codeledger.urls"
 WSGI_APPLICATION = "codeledger.wsgi.application"
@@ -133,6 +154,24 @@ TEMPLATES = [
 ]
 
 DATABASES = {"default": _database()}
+# A PostgreSQL read replica for read-model reads (codeledger/routers.py, docs/operations.md).
+if env.str("DATABASE_REPLICA_URL", default=""):
+    DATABASES["replica"] = database_settings(
+        environ.Env.db_url_config(env.str("DATABASE_REPLICA_URL"))
+    )
+DATABASE_ROUTERS = ["codeledger.routers.ReadReplicaRouter"]
+DATABASE_REPLICA_APPS = env.list("DATABASE_REPLICA_APPS", default=["editorial"])
+# After a write, the client reads from the primary this long (sees its own change at once).
+DATABASE_REPLICA_STICKY_SECONDS = env.int("DATABASE_REPLICA_STICKY_SECONDS", default=10)
+# Several processes share throttle counts and cached values through Redis (CACHE_URL); the
+# embedded default keeps them in each process's memory.
+if env.str("CACHE_URL", default=""):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": env.str("CACHE_URL"),
+        }
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -158,9 +197,61 @@ STORAGES = {
     },
 }
 
-LOGIN_URL = "login"
+LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/"
+
+# --- accounts (django-allauth; docs/accounts.md) --------------------------------------------
+
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "accounts.auth_backends.AuthenticationBackend",  # allauth's, one password check per login
+]
+ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
+# People sign up with an email address; staff and demo logins keep signing in by username.
+ACCOUNT_LOGIN_METHODS = {"username", "email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
+ACCOUNT_LOGOUT_ON_GET = False
+# The same answer whether or not an address has an account; the mail says which it was.
+ACCOUNT_PREVENT_ENUMERATION = True
+ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = True
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "[CodeLedger] "
+# Per client address and per account (the "key": the login or email typed); a limited request
+# answers 429 with a message (templates/429.html).
+ACCOUNT_RATE_LIMITS = {
+    "login": env.str("RATE_LIMIT_LOGIN", default="30/m/ip"),
+    "login_failed": env.str("RATE_LIMIT_LOGIN_FAILED", default="10/m/ip,5/5m/key"),
+    "signup": env.str("RATE_LIMIT_SIGNUP", default="20/m/ip"),
+    "reset_password": env.str("RATE_LIMIT_RESET_PASSWORD", default="20/m/ip,5/m/key"),
+    "reset_password_from_key": env.str("RATE_LIMIT_RESET_PASSWORD_FROM_KEY", default="20/m/ip"),
+}
+# Registration and password reset answer no sooner than this, whether or not the address has
+# an account (both paths hash a password; this covers the rest: rows, mail; accounts/urls.py).
+ACCOUNT_UNIFORM_RESPONSE_SECONDS = env.float("ACCOUNT_UNIFORM_RESPONSE_SECONDS", default=0.75)
+# The client address behind this many proxies (the same count DRF's throttles trust).
+ALLAUTH_TRUSTED_PROXY_COUNT = env.int("NUM_PROXIES", default=0)
+
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="CodeLedger <noreply@localhost>")
+if "EMAIL_URL" in env:
+    # Production: SMTP from the environment, e.g. smtp+tls://user:password@mail.example.org:587
+    globals().update(env.email_url("EMAIL_URL"))
+elif DEBUG:
+    # Embedded default: every mail is printed and kept as a file under .local/mail/.
+    EMAIL_BACKEND = "accounts.mail.ConsoleAndFileBackend"
+    EMAIL_FILE_PATH = str(LOCAL_DIR / "mail")
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
+    EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+
+# --- metered code pages (accounts.meter; docs/accounts.md) ----------------------------------
+
+METER_GUEST_VIEWS = env.int("METER_GUEST_VIEWS", default=1)
+METER_REGISTERED_EXTRA_VIEWS = env.int("METER_REGISTERED_EXTRA_VIEWS", default=5)
+METER_PERIOD = env.str("METER_PERIOD", default="month")  # day | week | month (calendar, UTC)
 
 # --- services ------------------------------------------------------------------------------
 
@@ -180,6 +271,8 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# The worker logs through LOGGING below (JSON lines with request and task ids), not its own.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 # Catch projections up after each commit (a beat schedule does it too, in case a message is lost).
 EVENTS_CATCH_UP_AFTER_COMMIT = env.bool("EVENTS_CATCH_UP_AFTER_COMMIT", default=True)
@@ -234,11 +327,8 @@ if not DEBUG:
     CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
     X_FRAME_OPTIONS = "DENY"
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"elastic_transport": {"level": "WARNING"}},
-}
+# One JSON object per line in production (LOG_FORMAT=json), with request and task ids.
+LOGGING = logging_config(
+    level=env.str("LOG_LEVEL", default="INFO"),
+    json=env.str("LOG_FORMAT", default="plain" if DEBUG else "json") == "json",
+)

@@ -23,6 +23,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+
 from prodstack import Stack
 
 REPO = Path(__file__).resolve().parents[2]
