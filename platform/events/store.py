@@ -182,7 +182,9 @@ def _state_under_lock(streams: list[str], ids: list[uuid.UUID]):
         return {s: stream_version(s) for s in streams}, head_hash(), stored
     versions, head, stored = dict.fromkeys(streams, 0), GENESIS_HASH, {}
     with connection.cursor() as cursor:
-        cursor.execute(_PG_STATE_SQL, [streams, ids])
+        # The ids as one array literal: psycopg would adapt a list of UUIDs one by one.
+        id_array = "{" + ",".join(i.hex if isinstance(i, uuid.UUID) else str(i) for i in ids) + "}"
+        cursor.execute(_PG_STATE_SQL, [streams, id_array])
         for kind, stream, version, text, position in cursor.fetchall():
             if kind == "version":
                 versions[stream] = version
@@ -221,11 +223,12 @@ def _insert(rows: list[tuple]) -> list[int]:
         # Large batches: draw the positions (we hold the append lock, so they are ours, in
         # order), then COPY the rows with them.
         cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence('events_event', 'position')) "
-            "FROM generate_series(1, %s)",
+            "SELECT setval(seq, nextval(seq) + %s - 1) "
+            "FROM pg_get_serial_sequence('events_event', 'position') AS seq",
             [len(rows)],
         )
-        positions = [position for (position,) in cursor.fetchall()]
+        (last,) = cursor.fetchone()
+        positions = list(range(last - len(rows) + 1, last + 1))
         with cursor.cursor.copy(f"COPY events_event (position, {_COLUMNS}) FROM STDIN") as copy:
             for position, row in zip(positions, rows, strict=True):
                 copy.write_row((position, *row))
