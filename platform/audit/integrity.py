@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import transaction
 
 from audit.models import VerificationRun
+from audit.tasks import verify_log
 from events.canonical import canonical_time
 from events.integrity import Digest
 from events.store import head_hash, head_position
@@ -43,8 +44,6 @@ def start(*, requested_by: str, digest: Digest | None = None) -> tuple[Verificat
             digest_taken_at=digest.taken_at if digest else "",
         )
         run_id = str(run.pk)
-        from audit.tasks import verify_log
-
         if settings.CELERY_TASK_ALWAYS_EAGER:
             transaction.on_commit(lambda: verify_log(run_id))
         else:

@@ -155,7 +155,7 @@ def test_exports_match_the_filtered_log_row_for_row(as_user, decisions):
         assert chain_hash(row["prev_hash"], row["event"]) == row["hash"]
 
 
-def test_the_log_screen_filters_pages_and_links_its_exports(client, people, decisions, settings):
+def test_the_log_screen_filters_pages_and_links_its_exports(client, people, decisions, monkeypatch):
     client.force_login(people["audrey"])
     page = client.get("/audit/", {"actor": "carol"})
     assert page.status_code == 200
@@ -163,19 +163,14 @@ def test_the_log_screen_filters_pages_and_links_its_exports(client, people, deci
     assert "carol rejected change request" in html and "eve proposed" not in html
     assert "/api/v1/audit/log/export.csv?actor=carol" in html
 
-    from audit import views
-
-    original, views.PAGE_SIZE = views.PAGE_SIZE, 4
-    try:
-        first = client.get("/audit/").content.decode()
-        assert "Older entries" in first
-        oldest = LogEntry.objects.order_by("pk").first()
-        newest_four = list(LogEntry.objects.order_by("-pk")[:4])
-        older = client.get("/audit/", {"before": newest_four[-1].pk}).content.decode()
-        assert oldest.summary.split(" (")[0] in older
-        assert newest_four[0].summary.split(":")[0] not in older
-    finally:
-        views.PAGE_SIZE = original
+    monkeypatch.setattr("audit.views.PAGE_SIZE", 4)
+    first = client.get("/audit/").content.decode()
+    assert "Older entries" in first
+    oldest = LogEntry.objects.order_by("pk").first()
+    newest_four = list(LogEntry.objects.order_by("-pk")[:4])
+    older = client.get("/audit/", {"before": newest_four[-1].pk}).content.decode()
+    assert oldest.summary.split(" (")[0] in older
+    assert newest_four[0].summary.split(":")[0] not in older
 
     bad = client.get("/audit/", {"since": "31/12/2026"})
     assert bad.status_code == 400 and "Date has wrong format" in bad.content.decode()
