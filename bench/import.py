@@ -1,10 +1,12 @@
 """Code-set import speed and memory, measured against the aims of the code-sets issue.
 
 In one run, on a throwaway PostgreSQL cluster and a throwaway Elasticsearch node:
-- the full ICD-10-CM import (`icd10cm-2026`, 98,186 codes) through `import_codes` (a check pass,
-  then atomic appends of 500 codes), from codes already read from the package;
+- the full ICD-10-CM import (`icd10cm-2026`, 98,186 codes) through `import_codes` (every code
+  checked, its event built, chained and streamed into one COPY, in one transaction), from codes
+  already read from the package;
 - side by side, a raw COPY of the very rows that import stored (same content, meta and hashes,
-  500 rows per transaction) into a scratch table built like events_event: the floor;
+  one COPY in one transaction, like the import) into a scratch table built like events_event:
+  the floor;
 - projection of those events into the read models and the Elasticsearch index;
 - then ICD-10-PCS (`icd10pcs-2025`) imported and projected the same way;
 - wall time for both sets from package to searchable, and this process's peak memory.
@@ -33,7 +35,6 @@ sys.path[:0] = [str(REPO / "deploy" / "local"), str(REPO / "platform")]
 from localservices import ElasticsearchNode, PostgresServer  # noqa: E402
 
 ALIAS = "bench-import-codes"
-COPY_BATCH = 500  # the import's own batch size (editorial.importing.BATCH_SIZE)
 TOTAL_AIM_SECONDS = 300.0
 MEMORY_AIM_MB = 1536.0
 
@@ -97,11 +98,11 @@ def import_set(source: str, codes: list) -> Row:
     seconds = time.perf_counter() - began
     if summary.events_written != len(codes):
         raise RuntimeError(f"{source}: wrote {summary.events_written} of {len(codes)} codes")
-    return Row(f"import {source} (check + append)", len(codes), seconds)
+    return Row(f"import {source} (check + load)", len(codes), seconds)
 
 
 def copy_floor(source: str) -> Row:
-    """COPY the rows the import stored, in transactions of the import's batch size."""
+    """COPY the rows the import stored, in one transaction, as the import writes them."""
     from django.db import connection, transaction
     from psycopg.types.json import Jsonb
 
@@ -120,14 +121,9 @@ def copy_floor(source: str) -> Row:
         cursor.execute("CREATE TABLE bench_copy_scratch (LIKE events_event INCLUDING ALL)")
     try:
         began = time.perf_counter()
-        for start in range(0, len(rows), COPY_BATCH):
-            with (
-                transaction.atomic(),
-                connection.cursor() as cursor,
-                cursor.copy(statement) as copy,
-            ):
-                for row in rows[start : start + COPY_BATCH]:
-                    copy.write_row(row)
+        with transaction.atomic(), connection.cursor() as cursor, cursor.copy(statement) as copy:
+            for row in rows:
+                copy.write_row(row)
         seconds = time.perf_counter() - began
     finally:
         with connection.cursor() as cursor:

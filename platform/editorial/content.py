@@ -29,7 +29,7 @@ MAX_ITEMS = 200
 class Field:
     name: str
     label: str
-    kind: str  # text | bool | status | text_list | notes | related
+    kind: str  # text | bool | status | text_list | notes | related | attribution
     max_length: int = 0
     required: bool = False
 
@@ -104,8 +104,8 @@ def _text_list(value, field: Field, *, label: str | None = None) -> list[str]:
         raise ValidationError(f"{label} must be a list of texts")
     if len(value) > MAX_ITEMS:
         raise ValidationError(f"{label} has {len(value)} items; the limit is {MAX_ITEMS}")
-    cleaned = [_text(item, Field(field.name, label, "text", field.max_length)) for item in value]
-    return [item for item in cleaned if item]
+    item_field = Field(field.name, label, "text", field.max_length)
+    return [cleaned for item in value if (cleaned := _text(item, item_field))]
 
 
 def _notes(value, field: Field) -> dict[str, list[str]]:
@@ -231,25 +231,32 @@ def redact_changes(changes: dict, withheld) -> dict:
     }
 
 
+def _bool(value, field: Field) -> bool:
+    if not isinstance(value, bool):
+        raise ValidationError(f"{field.label} must be true or false")
+    return value
+
+
+def _status(value, field: Field) -> str:
+    if value not in STATUSES:
+        raise ValidationError(f"{field.label} must be one of {', '.join(STATUSES)}")
+    return value
+
+
+_CLEANERS = {
+    "text": _text,
+    "bool": _bool,
+    "status": _status,
+    "text_list": _text_list,
+    "notes": _notes,
+    "attribution": _attribution,
+    "related": _related,
+}
+
+
 def clean_value(name: str, value):
     field = FIELDS[name]
-    if field.kind == "text":
-        return _text(value, field)
-    if field.kind == "bool":
-        if not isinstance(value, bool):
-            raise ValidationError(f"{field.label} must be true or false")
-        return value
-    if field.kind == "status":
-        if value not in STATUSES:
-            raise ValidationError(f"{field.label} must be one of {', '.join(STATUSES)}")
-        return value
-    if field.kind == "text_list":
-        return _text_list(value, field)
-    if field.kind == "notes":
-        return _notes(value, field)
-    if field.kind == "attribution":
-        return _attribution(value, field)
-    return _related(value, field)
+    return _CLEANERS[field.kind](value, field)
 
 
 def clean_changes(changes) -> dict:

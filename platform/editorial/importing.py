@@ -2,17 +2,20 @@
 a later release becomes one release change set for review.
 
 Each code becomes one `CodeRegistered` event by the system actor, with the source and release in
-the event's meta. Event ids are derived from (source, release, code), so re-running an import is
-a no-op by the event store's idempotence, and an import cut short resumes where it stopped.
+the event's meta. A first import is one transaction: a failure leaves nothing to clean up. Event
+ids are derived from (source, release, code), so re-running a finished import is a no-op.
 """
 
+import contextlib
+import gc
 import time
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 
 from django.core.exceptions import ValidationError
+from django.db import transaction
 
 from editorial.content import empty_content
 from editorial.domain import CodeState, Invalid, _proposal, evolve_code
@@ -20,7 +23,7 @@ from editorial.events import CodeRegistered, ReleaseProposed
 from editorial.releases import item_counts, listing_events, release_items
 from editorial.services import SYSTEM_ACTOR
 from editorial.sources import SourceCode
-from editorial.systems import code_stream, get_system
+from editorial.systems import get_system
 from events.models import Event
 from events.store import (
     NO_STREAM,
@@ -28,11 +31,12 @@ from events.store import (
     StreamAppend,
     append_streams,
     iter_stream_family,
+    load_new_streams,
+    lock_appends,
     read_stream,
 )
 
 IMPORT_NAMESPACE = uuid.UUID("5f1e8f8a-7c1b-4d0e-9a55-4c6f0b1d2e3a")
-BATCH_SIZE = 500
 
 
 class ImportRefused(ValueError):
@@ -93,13 +97,35 @@ def _checked_stream(code, system: str, **registration_args) -> StreamAppend:
     except ValidationError as error:
         raise ImportRefused(f"{code.code}: {error.messages[0]}") from None
     event = registration(code, **registration_args)
-    return StreamAppend(code_stream(system, display), [event], NO_STREAM)
+    return StreamAppend(f"code:{system}:{display}", [event], NO_STREAM)
 
 
 def _checked_content(code, system: str, **registration_args) -> tuple[str, dict]:
     """A release's code checked like a first import's: its display form and cleaned content."""
     append = _checked_stream(code, system, **registration_args)
     return append.stream.split(":", 2)[2], {**empty_content(), **append.events[0].data["content"]}
+
+
+@contextlib.contextmanager
+def cyclic_gc_paused() -> Iterator[None]:
+    """Hold the cyclic garbage collector while a load builds a hundred thousand events.
+
+    The codes read from the package stay in memory to the end, so every collection walks them
+    all again. Nothing an import builds is cyclic: reference counting frees it all.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def registered_codes(system: str) -> dict[str, uuid.UUID]:
+    """Each code stream of the system -> the id of the event that registered it."""
+    rows = Event.objects.filter(stream__startswith=f"code:{system}:", version=1)
+    return dict(rows.values_list("stream", "event_id"))
 
 
 def import_codes(
@@ -111,27 +137,42 @@ def import_codes(
     effective_from: date | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> ImportSummary:
-    """Register every code of a first import, in atomic batches of BATCH_SIZE codes.
+    """Register every code of a first import in one transaction: all of them or none.
 
-    Every code is checked and its event built before anything is written, so bad data is
-    refused whole; the events are then appended batch by batch (about 2 KB each in memory: some
-    200 MB for the 98,000 codes of ICD-10-CM).
+    The codes are read first; then, holding the append lock, each is checked and its event
+    built as the event store writes the one before (events.store.load_new_streams), so checking
+    and storing overlap. A bad code anywhere rolls the whole import back. Codes that this source
+    and release registered before are left as they are, so a re-run is a no-op; a code that was
+    registered otherwise refuses the import (a later edition is imported as a release).
     """
     get_system(system)
     checks = {"source": source, "release": release, "effective_from": effective_from}
-    appends = [_checked_stream(code, system, **checks) for code in codes()]
-    summary = ImportSummary(system=system, source=source, release=release, codes=len(appends))
+    codes = list(codes())  # read the package before taking the append lock
+    summary = ImportSummary(system=system, source=source, release=release, codes=len(codes))
     started = time.perf_counter()
     meta = {"actor": SYSTEM_ACTOR.username, "source": source, "release": release}
-    for start in range(0, len(appends), BATCH_SIZE):
-        batch = appends[start : start + BATCH_SIZE]
-        result = append_streams(batch, meta=meta)
-        if result.written:
-            summary.events_written += len(batch)
-        else:
-            summary.already_present += len(batch)
-        if progress:
-            progress(len(batch))
+    with cyclic_gc_paused(), transaction.atomic():
+        lock_appends()
+        registered = registered_codes(system)
+
+        def new_codes() -> Iterator[StreamAppend]:
+            for code in codes:
+                append = _checked_stream(code, system, **checks)
+                registered_by = registered.get(append.stream)
+                if registered_by is None:
+                    yield append
+                    continue
+                if registered_by != append.events[0].event_id:
+                    raise ImportRefused(
+                        f"{append.stream.split(':', 2)[2]} is registered already, not by "
+                        f"{source} {release}: import this code set as a later release"
+                    )
+                summary.already_present += 1
+                if progress:
+                    progress(1)
+
+        result = load_new_streams(new_codes(), meta=meta, progress=progress)
+    summary.events_written = result.events
     summary.seconds = time.perf_counter() - started
     return summary
 

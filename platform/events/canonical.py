@@ -5,12 +5,13 @@ microseconds and a `Z`, UUIDs as lowercase hyphenated strings. Floats are refuse
 carries identifiers, text, integers and booleans, and a float's text form is not portable.
 """
 
-import functools
 import hashlib
 import json
 import re
 import uuid
 from datetime import UTC, date, datetime
+
+import orjson
 
 GENESIS_HASH = "0" * 64
 
@@ -88,23 +89,29 @@ def _encode_other(value):
     raise TypeError(f"{type(value).__name__} cannot be stored in an event")
 
 
+# orjson writes canonical JSON as it stands (keys sorted by code point, no whitespace, UTF-8, the
+# same escapes as the json module) four to five times faster. Times go through `default` so
+# they keep their canonical form; dataclasses too, so they are refused as canonical_json does.
+_ORJSON_OPTIONS = (
+    orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
+)
+
+
 def canonical_dumps(value) -> str:
-    """canonical_json(value), by the C encoder: the append hot path's serialiser.
+    """canonical_json(value), by orjson: the append hot path's serialiser.
 
     Same text as canonical_json for every value it accepts (a property test checks it); the
     refusals are checked on the text: floats by re-reading it (the parser calls back only for
-    floats), NUL characters by their escape.
+    floats), NUL characters by their escape. What orjson does not take (integers beyond 64
+    bits, nesting deeper than 254, keys that are not strings) goes the slow way, which keeps
+    the canonical form or refuses it.
     """
-    if isinstance(value, dict) and not all(isinstance(key, str) for key in value):
-        raise TypeError("event JSON objects must have string keys")
-    text = json.dumps(
-        value,
-        sort_keys=True,
-        separators=(",", ":"),
-        ensure_ascii=False,
-        default=_encode_other,
-        allow_nan=False,
-    )
+    try:
+        text = orjson.dumps(value, default=_encode_other, option=_ORJSON_OPTIONS).decode()
+    except orjson.JSONEncodeError as error:
+        if isinstance(error.__cause__, TypeError | ValueError):  # refused by _encode_other
+            raise error.__cause__ from None
+        return canonical_json(value)
     if "\\u0000" in text and _NUL_ESCAPE.search(text):
         raise ValueError("NUL characters (\\x00) cannot be stored in events")
     if _MAYBE_FLOAT.search(text) or _LEADING_FLOAT.match(text):
@@ -128,10 +135,9 @@ def content_json(
     )
 
 
-@functools.lru_cache(maxsize=4096)
 def _json_string(text: str) -> str:
-    """A string as canonical JSON (stream names and types repeat: encoded once each)."""
-    return json.dumps(text, ensure_ascii=False)
+    """A string as canonical JSON (orjson escapes exactly as the json module does)."""
+    return orjson.dumps(text).decode()
 
 
 def hash_of(prev_hash: str, content: str) -> str:

@@ -59,6 +59,24 @@ def test_reimporting_the_same_release_is_a_no_op():
     assert Event.objects.count() == 3
 
 
+def test_an_import_of_part_of_the_set_is_completed_by_the_whole_set():
+    run(SAMPLE[:2])  # e.g. an earlier `codes_import ... --only I21,QA0`
+    summary = run(SAMPLE)
+    assert (summary.codes, summary.events_written, summary.already_present) == (3, 1, 2)
+    assert sorted(Event.objects.values_list("stream", flat=True)) == [
+        "code:icd10cm:I21.4",
+        "code:icd10cm:J40",
+        "code:icd10cm:QA0.1",
+    ]
+
+
+def test_a_code_registered_otherwise_refuses_the_whole_import():
+    import_codes(lambda: iter(SAMPLE[2:]), system="icd10cm", source="other", release="R0")
+    with pytest.raises(ImportRefused, match="J40 is registered already, not by test-source R1"):
+        run(SAMPLE)
+    assert list(Event.objects.values_list("stream", flat=True)) == ["code:icd10cm:J40"]
+
+
 def test_bad_data_anywhere_is_refused_before_anything_is_written():
     with pytest.raises(ImportRefused, match="Z9"):
         run([*SAMPLE, code("Z9", "too short a code")])

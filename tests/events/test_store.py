@@ -1,5 +1,7 @@
 """Appending and reading: expected versions, atomic multi-stream appends, the global feed."""
 
+from dataclasses import replace
+
 import pytest
 from django.db import connection, transaction
 from django.db.utils import DatabaseError
@@ -16,6 +18,7 @@ from events.store import (
     append,
     append_streams,
     head_position,
+    iter_all,
     read_all,
     read_stream,
     stream_version,
@@ -181,3 +184,55 @@ def test_the_fast_content_serialisation_equals_the_canonical_one():
         meta_json=dumps_plain(meta),
     )
     assert fast == canonical_json(event_content(**fields, data=data, meta=meta))
+
+
+def test_a_load_creates_every_stream_in_order_and_keeps_the_chain():
+    from events.integrity import verify_chain
+    from events.store import load_new_streams
+
+    before = append("account:first", [deposit()], NO_STREAM)
+    loads = (
+        StreamAppend(f"account:load-{n}", [deposit(f"load-{n}", n), deposit(f"load-{n}", 1)])
+        for n in range(1200)  # more than one progress chunk, streamed from a generator
+    )
+    reported = []
+    result = load_new_streams(
+        (replace(a, expected_version=NO_STREAM) for a in loads),
+        meta={"actor": "loader"},
+        progress=reported.append,
+    )
+    assert (result.streams, result.events, sum(reported)) == (1200, 2400, 1200)
+    stored = list(iter_all(after=before.position))
+    assert result.last_position == stored[-1].position == head_position()
+    assert [e.stream for e in stored[:3]] == ["account:load-0", "account:load-0", "account:load-1"]
+    seventh = read_stream("account:load-7")
+    assert [(e.version, e.data["amount"]) for e in seventh] == [(1, 7), (2, 1)]
+    assert {e.meta["actor"] for e in stored} == {"loader"}
+    assert len({e.meta["correlation_id"] for e in stored}) == 1
+    assert stored[0].prev_hash == Event.objects.get(position=before.position).hash
+    assert verify_chain().ok
+
+
+def test_a_load_that_meets_an_existing_stream_or_bad_data_writes_nothing():
+    from django.db import IntegrityError
+
+    from events.store import load_new_streams
+
+    append("account:taken", [deposit()], NO_STREAM)
+
+    def appends(last):
+        for name in ("account:new-1", "account:new-2", last):
+            yield StreamAppend(name, [deposit()], NO_STREAM)
+
+    with pytest.raises(IntegrityError):
+        load_new_streams(appends("account:taken"))
+
+    def bad_data():
+        yield StreamAppend("account:new-1", [deposit()], NO_STREAM)
+        raise ValueError("row 2 of the source is corrupt")
+
+    with pytest.raises(ValueError, match="corrupt"):
+        load_new_streams(bad_data())
+    with pytest.raises(ValueError, match="only starts new streams"):
+        load_new_streams(iter([StreamAppend("account:new-1", [deposit()], ANY)]))
+    assert list(Event.objects.values_list("stream", flat=True)) == ["account:taken"]
