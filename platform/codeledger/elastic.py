@@ -4,11 +4,19 @@ from functools import cache
 
 from django.conf import settings
 from elasticsearch import Elasticsearch
+from elasticsearch.serializer import OrjsonSerializer
 
 
 @cache
 def _client(url: str, timeout: float) -> Elasticsearch:
-    return Elasticsearch(url, request_timeout=timeout, retry_on_timeout=False, max_retries=0)
+    # orjson writes bulk bodies and reads responses (the projector and every search use it).
+    return Elasticsearch(
+        url,
+        request_timeout=timeout,
+        retry_on_timeout=False,
+        max_retries=0,
+        serializer=OrjsonSerializer(),
+    )
 
 
 def elasticsearch_client() -> Elasticsearch:

@@ -6,8 +6,6 @@ the event's meta. A first import is one transaction: a failure leaves nothing to
 ids are derived from (source, release, code), so re-running a finished import is a no-op.
 """
 
-import contextlib
-import gc
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
@@ -24,6 +22,7 @@ from editorial.releases import item_counts, listing_events, release_items
 from editorial.services import SYSTEM_ACTOR
 from editorial.sources import SourceCode
 from editorial.systems import get_system
+from events.bulk import cyclic_gc_paused
 from events.models import Event
 from events.store import (
     NO_STREAM,
@@ -104,22 +103,6 @@ def _checked_content(code, system: str, **registration_args) -> tuple[str, dict]
     """A release's code checked like a first import's: its display form and cleaned content."""
     append = _checked_stream(code, system, **registration_args)
     return append.stream.split(":", 2)[2], {**empty_content(), **append.events[0].data["content"]}
-
-
-@contextlib.contextmanager
-def cyclic_gc_paused() -> Iterator[None]:
-    """Hold the cyclic garbage collector while a load builds a hundred thousand events.
-
-    The codes read from the package stay in memory to the end, so every collection walks them
-    all again. Nothing an import builds is cyclic: reference counting frees it all.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def registered_codes(system: str) -> dict[str, uuid.UUID]:

@@ -1,4 +1,21 @@
+import json
+
+import orjson
 from django.db import models
+
+
+class EventJSONDecoder(json.JSONDecoder):
+    """Reads event data and meta with orjson: decoding them is most of what reading the log costs
+    (a search projection read 98,000 events in 4.5 s, 3.9 of them in json.loads)."""
+
+    def __init__(self, **kwargs):
+        """Nothing to set up (json.loads makes one decoder per value it reads)."""
+
+    def decode(self, s, *args):
+        try:
+            return orjson.loads(s)
+        except orjson.JSONDecodeError:  # integers beyond 64 bits: the json module reads them
+            return json.loads(s)
 
 
 class Event(models.Model):
@@ -10,8 +27,8 @@ class Event(models.Model):
     event_id = models.UUIDField(unique=True)
     type = models.CharField(max_length=100)
     schema = models.PositiveSmallIntegerField(default=1)
-    data = models.JSONField()
-    meta = models.JSONField(default=dict)
+    data = models.JSONField(decoder=EventJSONDecoder)
+    meta = models.JSONField(default=dict, decoder=EventJSONDecoder)
     recorded_at = models.DateTimeField()
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64, unique=True)

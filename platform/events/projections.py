@@ -22,6 +22,7 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from events.bulk import cyclic_gc_paused
 from events.models import Event, ProjectorState, SkippedEvent
 from events.store import RecordedEvent, head_position, read_all
 
@@ -209,7 +210,8 @@ def catch_up(
     projector = get_projector(name)
     total, batches = 0, 0
     while True:
-        result = _run_batch(projector, force=force)
+        with cyclic_gc_paused():
+            result = _run_batch(projector, force=force)
         total += result.applied
         batches += 1
         if progress and result.applied:
@@ -255,10 +257,11 @@ def rebuild(name: str, *, progress: Callable[[int, int], None] | None = None) ->
         checkpoint = 0
         while True:
             head = head_position()
-            events, next_checkpoint = _read_batch(projector, checkpoint, head)
-            if events:
-                projector.apply(events)
-                applied += len(events)
+            with cyclic_gc_paused():
+                events, next_checkpoint = _read_batch(projector, checkpoint, head)
+                if events:
+                    projector.apply(events)
+            applied += len(events)
             checkpoint = next_checkpoint
             if progress:
                 progress(checkpoint, head)

@@ -109,7 +109,7 @@ class RecordedEvent:
 
     def upcast(self) -> "RecordedEvent":
         schema, data = registry.upcast(self.type, self.schema, self.data)
-        return replace(self, schema=schema, data=data)
+        return self if schema == self.schema else replace(self, schema=schema, data=data)
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from elasticsearch import ConnectionError as ESConnectionError
 from codeledger.elastic import elasticsearch_client
 from editorial.events import CODE_EVENTS, CodeRegistered
 from editorial.timeline import code_view, in_force_from
+from events.bulk import cyclic_gc_paused
 from events.models import ProjectorState
 from events.projections import Projector, RunResult
 from events.store import head_position, read_all, read_streams
@@ -167,10 +168,13 @@ class SearchProjector(Projector):
         def copy_up_to(head):
             nonlocal checkpoint, applied
             while checkpoint < head:
-                events = read_all(after=checkpoint, limit=self.batch_size, types=types, upto=head)
-                if events:
-                    write_documents(events, index=name)
-                    applied += len(events)
+                with cyclic_gc_paused():
+                    events = read_all(
+                        after=checkpoint, limit=self.batch_size, types=types, upto=head
+                    )
+                    if events:
+                        write_documents(events, index=name)
+                applied += len(events)
                 checkpoint = events[-1].position if len(events) == self.batch_size else head
                 if progress:
                     progress(checkpoint, head)
