@@ -10,25 +10,31 @@ change requests, as `make run` does):
   scratch index with the same mapping: the floor the projector is compared with;
 - a full rebuild, `rebuild("search")`: a new index built from the log, then the alias swap;
 - latency (p50/p95/p99) and requests/s of `/api/v1/codes/search` and `/api/v1/codes/suggest`
-  at 1 and 8 concurrent clients (threads), next to the identical query built with
-  `build_search` / `build_suggest` and sent straight to Elasticsearch. The API is called
-  in-process through django.test.Client: no HTTP server, no network hop, but the whole Django
-  stack (middleware, DRF, throttling, the checkpoint read from PostgreSQL, JSON rendering).
+  at 1 and 8 concurrent clients (threads of this process), next to the identical query built
+  with `build_search` / `build_suggest` and sent straight to Elasticsearch with the Python
+  client. The API is served as in production: gunicorn with deploy/gunicorn.conf.py (sync
+  workers, one per concurrent client: 8), production settings (DEBUG off), the throttle counts
+  in Redis (CACHE_URL), called over HTTP on loopback behind a TLS proxy's X-Forwarded-Proto
+  header. So an API row is the whole stack a consumer meets (HTTP parsing, middleware, DRF,
+  throttling, the checkpoint read from PostgreSQL, the Elasticsearch call, JSON rendering).
 
 The PostgreSQL cluster runs with fsync and synchronous_commit off, like the test cluster;
-Elasticsearch is a single node with deploy/local's default heap (512 MB). Both share the
-machine's cores with this process. Logging is set to WARNING so per-request log lines of the
-Elasticsearch client are not measured.
+Elasticsearch is a single node with deploy/local's default heap (512 MB). All share the
+machine's cores with this process and the gunicorn workers. Logging is set to WARNING so
+per-request log lines of the Elasticsearch client are not measured (gunicorn's access log, as in
+production, is).
 
 Run from the repository root (about 5 to 8 minutes):
     .venv/bin/python bench/search.py
 """
 
 import io
+import json
 import os
 import secrets
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
@@ -39,11 +45,13 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+import urllib3
+
 REPO = Path(__file__).resolve().parents[1]
 # In front of bench/ (the script's own folder): `search` must be the app, not this file.
 sys.path[:0] = [str(REPO / "deploy" / "local"), str(REPO / "platform")]
 
-from localservices import ElasticsearchNode, PostgresServer  # noqa: E402
+from localservices import ElasticsearchNode, PostgresServer, RedisServer, free_port  # noqa: E402
 
 ALIAS = "bench-codes"
 SOURCE = "icd10cm-2026"
@@ -51,6 +59,8 @@ BULK_CHUNK = 500  # the projector's streaming_bulk chunk size
 WARMUP_DOCS = 5_000
 REBUILD_AIM_CODES, REBUILD_AIM_SECONDS = 170_000, 60.0
 CLIENT_COUNTS = (1, 8)
+API_WORKERS = max(CLIENT_COUNTS)  # gunicorn sync workers: one per concurrent client
+API_HEADERS = {"Accept": "application/json", "X-Forwarded-Proto": "https"}
 REQUESTS_PER_RUN = {"search": 128, "suggest": 320}
 SLOWEST_SHOWN = 5
 P95_AIM_RATIO = 1.5
@@ -150,17 +160,19 @@ class Row:
 # --- services and Django -------------------------------------------------------------------
 
 
-def configure_django(database_url: str, elasticsearch_url: str) -> None:
-    """Production settings (DEBUG off), the throwaway services, throttling out of the way."""
+def configure_django(database_url: str, elasticsearch_url: str, cache_url: str) -> None:
+    """Production settings (DEBUG off), the throwaway services, throttling out of the way (the
+    gunicorn workers inherit this environment)."""
     os.environ.update(
         DJANGO_SETTINGS_MODULE="codeledger.settings",
         DATABASE_URL=database_url,
         ELASTICSEARCH_URL=elasticsearch_url,
+        CACHE_URL=cache_url,
         SEARCH_INDEX_ALIAS=ALIAS,
         EVENTS_CATCH_UP_AFTER_COMMIT="false",
         DEBUG="false",
         SECRET_KEY=secrets.token_urlsafe(45),  # 60 characters
-        ALLOWED_HOSTS="localhost,testserver",
+        ALLOWED_HOSTS="localhost,127.0.0.1",
         THROTTLE_ANON="1000000/min",
         THROTTLE_USER="1000000/min",
         THROTTLE_API_KEY="1000000/min",
@@ -337,17 +349,60 @@ def measure_rebuild() -> Row:
 # --- query latency -------------------------------------------------------------------------
 
 
-def api_caller(endpoint: str) -> Callable[[str], None]:
-    """One client's caller: its own django.test.Client, in-process (no HTTP server)."""
-    from django.test import Client
+class ApiServer:
+    """The API under gunicorn, as `make run-prod` serves it, on a free loopback port."""
 
-    client, path = Client(), f"/api/v1/codes/{endpoint}"
+    def __init__(self, log: Path):
+        self.port, self.log = free_port(), log
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        say(f"starting gunicorn ({API_WORKERS} workers) on {self.url} ...")
+        command = [str(REPO / ".venv" / "bin" / "gunicorn"), "-c", "deploy/gunicorn.conf.py"]
+        command += ["--bind", f"127.0.0.1:{self.port}", "--workers", str(API_WORKERS)]
+        with self.log.open("ab") as log:
+            self.process = subprocess.Popen(command, cwd=REPO, stdout=log, stderr=log)
+        pool = urllib3.HTTPConnectionPool("127.0.0.1", self.port, retries=False)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"gunicorn exited; see {self.log}")
+            try:
+                if pool.request("GET", "/healthz", headers=API_HEADERS).status == 200:
+                    return
+            except urllib3.exceptions.HTTPError:
+                pass
+            time.sleep(0.25)
+        raise RuntimeError(f"gunicorn did not answer /healthz within 60 s; see {self.log}")
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=30)
+
+
+API: ApiServer | None = None
+
+
+def api_get(pool: urllib3.HTTPConnectionPool, endpoint: str, q: str) -> dict:
+    response = pool.request(
+        "GET", f"/api/v1/codes/{endpoint}", fields={"q": q}, headers=API_HEADERS
+    )
+    if response.status != 200:
+        raise RuntimeError(f"{endpoint}?q={q}: {response.status} {response.data[:300]}")
+    return json.loads(response.data)
+
+
+def api_caller(endpoint: str) -> Callable[[str], None]:
+    """One client's caller: its own HTTP connection pool to the API server."""
+    pool = urllib3.HTTPConnectionPool("127.0.0.1", API.port, maxsize=1, retries=False)
 
     def call(q: str) -> None:
-        # secure=True: production settings redirect plain HTTP to HTTPS.
-        response = client.get(path, {"q": q}, secure=True, HTTP_ACCEPT="application/json")
-        if response.status_code != 200:
-            raise RuntimeError(f"{path}?q={q}: {response.status_code} {response.content[:300]}")
+        api_get(pool, endpoint, q)
 
     return call
 
@@ -417,7 +472,7 @@ def measure_load(endpoint: str, via: str, clients: int) -> Row:
     by_query: dict[str, list[float]] = {}
     for q, ms in samples:
         by_query.setdefault(q, []).append(ms)
-    what = "API (Client)" if via == "api" else "direct ES"
+    what = "API (HTTP)" if via == "api" else "direct ES"
     noun = "client" if clients == 1 else "clients"
     name = f"{endpoint} {what}, {clients} {noun}"
     return Row(name, len(samples), seconds, [ms for _, ms in samples], by_query)
@@ -425,14 +480,11 @@ def measure_load(endpoint: str, via: str, clients: int) -> Row:
 
 def check_same_answers(endpoint: str) -> None:
     """Warm every query up on both paths and make sure they find the same codes."""
-    from django.test import Client
-
-    call, client = api_caller(endpoint), Client()
+    pool = urllib3.HTTPConnectionPool("127.0.0.1", API.port, retries=False)
     for q in QUERIES[endpoint]:
         for _ in range(2):
-            call(q)
+            body = api_get(pool, endpoint, q)
             direct = DIRECT[endpoint](q)
-        body = client.get(f"/api/v1/codes/{endpoint}", {"q": q}, secure=True).json()
         api_codes = [hit["code"] for hit in body["hits" if endpoint == "search" else "suggestions"]]
         if api_codes != [hit.code for hit in direct]:
             say(f"warning: {endpoint} {q!r}: the API and the direct query disagree")
@@ -478,7 +530,7 @@ def slowest_queries(rows: list[Row]) -> str:
     """The slowest search queries of the 1-client runs: median ms via the API / direct."""
     api, direct = (
         next(r for r in rows if r.name == f"search {what}, 1 client")
-        for what in ("API (Client)", "direct ES")
+        for what in ("API (HTTP)", "direct ES")
     )
     medians = {q: statistics.median(ms) for q, ms in direct.by_query.items()}
     slowest = sorted(medians, key=medians.get, reverse=True)[:SLOWEST_SHOWN]
@@ -520,8 +572,8 @@ def print_table(rows: list[Row], facts: str) -> None:
     print()
     print(facts)
     print(
-        "API rows call the views in-process with django.test.Client (no HTTP server); "
-        "direct rows send the same query with the same Elasticsearch client."
+        f"API rows: HTTP to gunicorn ({API_WORKERS} sync workers, production settings, Redis "
+        "cache); direct rows: the same query with the Python Elasticsearch client."
     )
     print(line(header))
     print("  ".join("-" * width for width in widths))
@@ -543,12 +595,18 @@ def apply_lay_terms() -> Row:
     )
 
 
-def run() -> None:
+def run(base: Path) -> None:
+    global API
     rows = [import_codes(), apply_lay_terms()]
     rows += projection_rows()
     rows.append(measure_rebuild())
-    rows += latency_rows("search")
-    rows += latency_rows("suggest")
+    API = ApiServer(base / "gunicorn.log")
+    API.start()
+    try:
+        rows += latency_rows("search")
+        rows += latency_rows("suggest")
+    finally:
+        API.stop()
     print_table(rows, machine_facts())
 
 
@@ -557,17 +615,20 @@ def main() -> None:
     base.chmod(0o755)  # Elasticsearch and PostgreSQL run as the service user when we are root
     server = PostgresServer(base=base / "postgres")
     node = ElasticsearchNode(base=base / "elasticsearch")
+    redis = RedisServer(base=base / "redis")
     try:
         server.start()
         node.start()
-        configure_django(server.url, node.url)
+        redis.start()
+        configure_django(server.url, node.url, redis.url)
         from django.db import connections
 
         try:
-            run()
+            run(base)
         finally:
             connections.close_all()  # before the server goes away
     finally:
+        redis.stop()
         node.stop()
         server.stop()
         shutil.rmtree(base, ignore_errors=True)
