@@ -17,6 +17,17 @@ CODE_LIKE = re.compile(
     r"^(?:(?:[A-Za-z]\d[0-9A-Za-z]|[Qq][Aa]0)(?:\.?[0-9A-Za-z]{0,4})?|[0-9A-Za-z]{7}|"
     r"[A-Za-z]\d{4}|\d{4}[0-9FTUftu])$"
 )
+# A code typed with a space where its dot goes ("z79 4", "I21 .4", "S72 001A"): two short parts.
+SPACED_CODE = re.compile(r"^[0-9A-Za-z]{3,4}\s+\.?[0-9A-Za-z]{1,4}$")
+
+
+def looks_like_code(query: str) -> bool:
+    query = query.strip()
+    if SPACED_CODE.match(query):
+        query = "".join(query.split())
+    return bool(CODE_LIKE.match(query))
+
+
 TEXT_FIELDS = [
     "title^6",
     "short_title^5",
@@ -152,7 +163,7 @@ def code_query(query: str):
 def build_search(*, q: str, filters: dict, size: int, cursor: str | None) -> Search:
     search = Search(index=alias()).exclude("term", in_force=False)
     if q:
-        search = search.query(code_query(q) if CODE_LIKE.match(q.strip()) else text_query(q))
+        search = search.query(code_query(q) if looks_like_code(q) else text_query(q))
     for field, value in filters.items():
         search = search.filter("term", **{field: value})
     for name, field in FACETS.items():

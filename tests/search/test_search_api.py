@@ -19,7 +19,7 @@ def codes(result):
     return [hit["code"] for hit in result["hits"]]
 
 
-@pytest.mark.parametrize("query", ["I21.4", "i214", "I214", " I21.4 "])
+@pytest.mark.parametrize("query", ["I21.4", "i214", "I214", " I21.4 ", "i21 4", "I21 .4"])
 def test_a_code_like_query_puts_that_code_first(indexed, query):
     assert codes(search(q=query))[0] == "I21.4"
 
