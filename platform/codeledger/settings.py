@@ -168,7 +168,7 @@ DATABASE_REPLICA_STICKY_SECONDS = env.int("DATABASE_REPLICA_STICKY_SECONDS", def
 if env.str("CACHE_URL", default=""):
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "codeledger.cache.RedisCache",  # one client per pool (see there)
             "LOCATION": env.str("CACHE_URL"),
         }
     }
