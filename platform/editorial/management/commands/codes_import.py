@@ -1,5 +1,7 @@
+import contextlib
 from datetime import date
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from tqdm import tqdm
@@ -14,6 +16,18 @@ from editorial.importing import (
 from editorial.sources import SOURCES, SourceError, count_source, read_source
 from editorial.systems import SYSTEMS
 from events.projections import catch_up_all, status
+
+
+@contextlib.contextmanager
+def projected_afterwards():
+    """The import's commit does not catch the projections up (in the embedded default that
+    would run in-process, minutes without a word): this command does it next, with bars."""
+    previous = settings.EVENTS_CATCH_UP_AFTER_COMMIT
+    settings.EVENTS_CATCH_UP_AFTER_COMMIT = False
+    try:
+        yield
+    finally:
+        settings.EVENTS_CATCH_UP_AFTER_COMMIT = previous
 
 
 def project_with_progress(stream) -> list:
@@ -104,7 +118,7 @@ class Command(BaseCommand):
                 disable=None,
                 file=self.stderr._out,
             )
-            with bar:
+            with bar, projected_afterwards():
                 if first:
                     summary = import_codes(
                         codes,
