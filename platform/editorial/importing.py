@@ -59,7 +59,7 @@ def system_has_codes(system: str) -> bool:
 
 def first_import_of(system: str, *, source: str, release: str) -> bool:
     """Whether this source and release registered the system's codes (a first import, which
-    re-running resumes or leaves as it is)."""
+    re-running completes, after an `--only` slice, or leaves as it is)."""
     return Event.objects.filter(
         stream__startswith=f"code:{system}:",
         type=CodeRegistered.event_type,
