@@ -313,6 +313,11 @@ def _retry_result(batches, stored: dict) -> AppendResult | None:
     return AppendResult(positions=positions, versions=versions, written=False)
 
 
+def _check_stream_name(stream: str) -> None:
+    if not stream or len(stream) > MAX_STREAM_LENGTH:
+        raise ValueError(f"stream names are 1 to {MAX_STREAM_LENGTH} characters: {stream!r}")
+
+
 def _chained_row(stream, version, event, data_json, meta_json, now, now_text, prev_hash) -> tuple:
     """An event's row in _COLUMNS order, its hash chained to `prev_hash` (the row's last item)."""
     content = content_json(
@@ -355,8 +360,7 @@ def append_streams(appends: Sequence[StreamAppend], *, meta: dict | None = None)
     if len(set(streams)) != len(streams):
         raise ValueError("each stream may appear only once in an append")
     for stream in streams:
-        if not stream or len(stream) > MAX_STREAM_LENGTH:
-            raise ValueError(f"stream names are 1 to {MAX_STREAM_LENGTH} characters: {stream!r}")
+        _check_stream_name(stream)
     ids = [event.event_id for _, events, _ in batches for event in events]
     if len(set(ids)) != len(ids):
         raise IdempotencyError("an append cannot carry the same event id twice")
@@ -447,10 +451,7 @@ def load_new_streams(
             for append in appends:
                 if append.expected_version is not NO_STREAM:
                     raise ValueError(f"a load only starts new streams: {append.stream!r}")
-                if not append.stream or len(append.stream) > MAX_STREAM_LENGTH:
-                    raise ValueError(
-                        f"stream names are 1 to {MAX_STREAM_LENGTH} characters: {append.stream!r}"
-                    )
+                _check_stream_name(append.stream)
                 for version, event in enumerate(map(_as_new_event, append.events), start=1):
                     if base_meta_json is None:  # the load's correlation id: its first event
                         base_meta.setdefault("correlation_id", str(event.event_id))

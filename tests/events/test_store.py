@@ -1,7 +1,5 @@
 """Appending and reading: expected versions, atomic multi-stream appends, the global feed."""
 
-from dataclasses import replace
-
 import pytest
 from django.db import connection, transaction
 from django.db.utils import DatabaseError
@@ -191,16 +189,14 @@ def test_a_load_creates_every_stream_in_order_and_keeps_the_chain():
     from events.store import load_new_streams
 
     before = append("account:first", [deposit()], NO_STREAM)
-    loads = (
-        StreamAppend(f"account:load-{n}", [deposit(f"load-{n}", n), deposit(f"load-{n}", 1)])
-        for n in range(1200)  # more than one progress chunk, streamed from a generator
+    loads = (  # a generator, more than one progress chunk long
+        StreamAppend(
+            f"account:load-{n}", [deposit(f"load-{n}", n), deposit(f"load-{n}", 1)], NO_STREAM
+        )
+        for n in range(1200)
     )
     reported = []
-    result = load_new_streams(
-        (replace(a, expected_version=NO_STREAM) for a in loads),
-        meta={"actor": "loader"},
-        progress=reported.append,
-    )
+    result = load_new_streams(loads, meta={"actor": "loader"}, progress=reported.append)
     assert (result.streams, result.events, sum(reported)) == (1200, 2400, 1200)
     stored = list(iter_all(after=before.position))
     assert result.last_position == stored[-1].position == head_position()
