@@ -11,12 +11,12 @@ from elasticsearch import ApiError, TransportError
 from elasticsearch import ConnectionError as ESConnectionError
 from rest_framework import serializers
 from rest_framework.response import Response
-from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
 from accounts.licensing import licensed_systems
 from codeledger.elastic import elasticsearch_client
 from codeledger.problems import ProblemError
+from codeledger.throttling import RateLimitHeaders, WindowThrottle
 from editorial.api import ReadAccess, StrictSerializer
 from editorial.systems import SYSTEMS
 from events.models import ProjectorState
@@ -45,26 +45,18 @@ def execute(search):
         return search.using(elasticsearch_client()).execute()
 
 
-class SearchThrottle(SimpleRateThrottle):
+class SearchThrottle(WindowThrottle):
     """Per API key, per signed-in user, or (a lower rate) per client address."""
 
-    def __init__(self):  # the scope, and so the rate, is known per request only
-        pass
-
-    def allow_request(self, request, view):
+    def scope(self, request) -> tuple[str, str]:
+        rates = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]
         header = request.META.get("HTTP_AUTHORIZATION", "")
         if header.startswith("Api-Key "):
-            self.scope, self.ident = "search_key", header.removeprefix("Api-Key ").split(".")[0]
-        elif request.user and request.user.is_authenticated:
-            self.scope, self.ident = "search_user", request.user.pk
-        else:
-            self.scope, self.ident = "search_anon", self.get_ident(request)
-        self.rate = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"][self.scope]
-        self.num_requests, self.duration = self.parse_rate(self.rate)
-        return super().allow_request(request, view)
-
-    def get_cache_key(self, request, view):
-        return f"throttle_{self.scope}_{self.ident}"
+            prefix = header.removeprefix("Api-Key ").split(".")[0]
+            return f"search_key:{prefix}", rates["search_key"]
+        if request.user and request.user.is_authenticated:
+            return f"search_user:{request.user.pk}", rates["search_user"]
+        return f"search_anon:{self.get_ident(request)}", rates["search_anon"]
 
 
 def hidden_systems(request) -> list[str]:
@@ -167,7 +159,7 @@ def _hit(hit) -> dict:
     }
 
 
-class SearchView(APIView):
+class SearchView(RateLimitHeaders, APIView):
     permission_classes = [ReadAccess]
     throttle_classes = [SearchThrottle]
 
@@ -237,7 +229,7 @@ class SuggestParams(StrictSerializer):
     system = serializers.ChoiceField(choices=sorted(SYSTEMS), required=False)
 
 
-class SuggestView(APIView):
+class SuggestView(RateLimitHeaders, APIView):
     permission_classes = [ReadAccess]
     throttle_classes = [SearchThrottle]
 
@@ -303,7 +295,7 @@ class LookupParams(StrictSerializer):
         return data
 
 
-class LookupView(APIView):
+class LookupView(RateLimitHeaders, APIView):
     permission_classes = [ReadAccess]
     throttle_classes = [SearchThrottle]
 
