@@ -189,8 +189,11 @@ class SearchProjector(Projector):
                         cursor.execute("SET LOCAL lock_timeout = '120s'")
                 state = ProjectorState.objects.select_for_update().get(name=self.name)
                 copy_up_to(head_position())
+                # Back to the default, not an explicit "1s": unset, a shard that sees no
+                # searches for 30 s stops refreshing until the next search (Elasticsearch's
+                # search-idle), so a long catch-up with nobody searching indexes faster.
                 client.indices.put_settings(
-                    index=name, settings={"index": {"refresh_interval": "1s"}}
+                    index=name, settings={"index": {"refresh_interval": None}}
                 )
                 client.indices.refresh(index=name)
                 old = list(client.indices.get_alias(name=alias()))

@@ -110,6 +110,9 @@ def test_rebuild_swaps_the_alias_while_searches_and_writes_go_on(indexed, people
     refresh()
     new_index = list(client.indices.get_alias(name=alias()))
     assert new_index != old_index and not client.indices.exists(index=old_index[0])
+    # Built with refresh off, then back to the default (unset, so search-idle applies).
+    settings = client.indices.get_settings(index=new_index[0])[new_index[0]]["settings"]
+    assert "refresh_interval" not in settings["index"]
     ids = {doc_id for doc_id, _, _ in documents()}
     assert ids == {f"icd10cm:{code}" for code in CODES} | {f"icd10cm:Z{n:02d}.0" for n in range(15)}
     assert result.applied >= len(CODES)
