@@ -13,12 +13,13 @@ change requests, as `make run` does):
 - a full rebuild, `rebuild("search")`: a new index built from the log, then the alias swap;
 - latency (p50/p95/p99) and requests/s of `/api/v1/codes/search` and `/api/v1/codes/suggest`
   at 1 and 8 concurrent clients (threads of this process), next to the identical query built
-  with `build_search` / `build_suggest` and sent straight to Elasticsearch with the Python
-  client. The API is served as in production: gunicorn with deploy/gunicorn.conf.py (sync
-  workers, one per concurrent client: 8), production settings (DEBUG off), the throttle counts
-  in Redis (CACHE_URL), called over HTTP on loopback behind a TLS proxy's X-Forwarded-Proto
-  header. So an API row is the whole stack a consumer meets (HTTP parsing, middleware, DRF,
-  throttling, the checkpoint read from PostgreSQL, the Elasticsearch call, JSON rendering).
+  with `build_search` / `build_suggest` (for an anonymous caller: licensed systems excluded, as
+  the API does) and sent straight to Elasticsearch with the Python client. The API is served
+  as in production: gunicorn with deploy/gunicorn.conf.py (sync workers, one per concurrent
+  client: 8), production settings (DEBUG off), the throttle counts in Redis (CACHE_URL), called
+  over HTTP on loopback behind a TLS proxy's X-Forwarded-Proto header. So an API row is the
+  whole stack a consumer meets (HTTP parsing, middleware, DRF, throttling, the checkpoint read
+  from PostgreSQL, the Elasticsearch call, JSON rendering).
 
 The PostgreSQL cluster runs with fsync and synchronous_commit off, like the test cluster;
 Elasticsearch is a single node with deploy/local's default heap (512 MB). All share the
@@ -417,16 +418,26 @@ def api_caller(endpoint: str) -> Callable[[str], None]:
     return call
 
 
+def hidden_from_anonymous() -> list[str]:
+    """The licensed systems an anonymous caller (the API rows) may not see: the API excludes
+    them from its query, so the direct query does too."""
+    from editorial.systems import SYSTEMS
+
+    return sorted(name for name, system in SYSTEMS.items() if system.licensed)
+
+
 def direct_search(q: str):
     from search.queries import build_search
 
-    return build_search(q=q, filters={}, size=20, cursor=None).using(es()).execute()
+    search = build_search(q=q, filters={}, size=20, cursor=None, hidden=hidden_from_anonymous())
+    return search.using(es()).execute()
 
 
 def direct_suggest(q: str):
     from search.queries import build_suggest
 
-    return build_suggest(q=q, system=None).using(es()).execute()
+    search = build_suggest(q=q, system=None, hidden=hidden_from_anonymous())
+    return search.using(es()).execute()
 
 
 DIRECT = {"search": direct_search, "suggest": direct_suggest}

@@ -66,11 +66,6 @@ def hidden_systems(request) -> list[str]:
     return sorted(name for name, system in SYSTEMS.items() if system.licensed and name not in held)
 
 
-def without_hidden(search, request):
-    hidden = hidden_systems(request)
-    return search.exclude("terms", system=hidden) if hidden else search
-
-
 def indexed_position() -> int:
     state = ProjectorState.objects.filter(name="search").values_list("checkpoint", flat=True)
     return state.first() or 0
@@ -195,9 +190,13 @@ class SearchView(RateLimitHeaders, APIView):
             filters["billable"] = data["billable"]
         try:
             search = build_search(
-                q=data["q"], filters=filters, size=data["size"], cursor=data.get("cursor")
+                q=data["q"],
+                filters=filters,
+                size=data["size"],
+                cursor=data.get("cursor"),
+                hidden=hidden_systems(request),
             )
-            response = execute(without_hidden(search, request))
+            response = execute(search)
         except BadCursor as error:
             raise serializers.ValidationError({"cursor": [str(error)]}) from None
         except ES_ERRORS as error:
@@ -245,9 +244,11 @@ class SuggestView(RateLimitHeaders, APIView):
         params.is_valid(raise_exception=True)
         try:
             search = build_suggest(
-                q=params.validated_data["q"], system=params.validated_data.get("system")
+                q=params.validated_data["q"],
+                system=params.validated_data.get("system"),
+                hidden=hidden_systems(request),
             )
-            response = execute(without_hidden(search, request))
+            response = execute(search)
         except ES_ERRORS as error:
             raise unavailable(error) from None
         return Response(

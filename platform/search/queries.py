@@ -6,6 +6,7 @@ User text is only ever passed as query *text* (match, term, prefix), never as qu
 import base64
 import json
 import re
+from collections.abc import Sequence
 
 from elasticsearch.dsl import A, Q, Search
 
@@ -160,8 +161,16 @@ def code_query(query: str):
     )
 
 
-def build_search(*, q: str, filters: dict, size: int, cursor: str | None) -> Search:
+def visible(hidden: Sequence[str]) -> Search:
+    """Every code in force, without those of the `hidden` (unlicensed) systems."""
     search = Search(index=alias()).exclude("term", in_force=False)
+    return search.exclude("terms", system=list(hidden)) if hidden else search
+
+
+def build_search(
+    *, q: str, filters: dict, size: int, cursor: str | None, hidden: Sequence[str] = ()
+) -> Search:
+    search = visible(hidden)
     if q:
         search = search.query(code_query(q) if looks_like_code(q) else text_query(q))
     for field, value in filters.items():
@@ -182,23 +191,21 @@ def build_search(*, q: str, filters: dict, size: int, cursor: str | None) -> Sea
     return search
 
 
-def build_suggest(*, q: str, system: str | None, size: int = 10) -> Search:
+def build_suggest(
+    *, q: str, system: str | None, size: int = 10, hidden: Sequence[str] = ()
+) -> Search:
     folded = fold(q.strip())
-    search = (
-        Search(index=alias())
-        .exclude("term", in_force=False)
-        .query(
-            Q(
-                "bool",
-                should=[
-                    Q("prefix", normalised={"value": normalised_code(folded), "boost": 10}),
-                    Q("match_phrase_prefix", title={"query": folded, "max_expansions": 50}),
-                    Q("match_bool_prefix", title={"query": folded}),
-                    # Lay terms and abbreviations ("copd", "broken h") complete too.
-                    Q("match_phrase_prefix", lay_terms={"query": folded, "max_expansions": 50}),
-                ],
-                minimum_should_match=1,
-            )
+    search = visible(hidden).query(
+        Q(
+            "bool",
+            should=[
+                Q("prefix", normalised={"value": normalised_code(folded), "boost": 10}),
+                Q("match_phrase_prefix", title={"query": folded, "max_expansions": 50}),
+                Q("match_bool_prefix", title={"query": folded}),
+                # Lay terms and abbreviations ("copd", "broken h") complete too.
+                Q("match_phrase_prefix", lay_terms={"query": folded, "max_expansions": 50}),
+            ],
+            minimum_should_match=1,
         )
     )
     if system:

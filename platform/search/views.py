@@ -14,7 +14,7 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
 
 from editorial.systems import SYSTEMS
-from search.api import ES_ERRORS, execute, without_hidden
+from search.api import ES_ERRORS, execute, hidden_systems
 from search.queries import BadCursor, build_search, build_suggest, encode_cursor
 
 PAGE_SIZE = 20
@@ -130,8 +130,14 @@ def search_page(request):
     status = 200
     if context["searched"]:
         try:
-            search = build_search(q=q, filters=filters, size=PAGE_SIZE, cursor=cursor)
-            response = execute(without_hidden(search, request))
+            search = build_search(
+                q=q,
+                filters=filters,
+                size=PAGE_SIZE,
+                cursor=cursor,
+                hidden=hidden_systems(request),
+            )
+            response = execute(search)
         except BadCursor:
             context["error"] = "That link to more results has expired; search again."
             status = 400
@@ -177,7 +183,7 @@ def suggest(request):
         try:
             suggestions = [
                 {"system": hit.system, "code": hit.code, "title": hit.display_title}
-                for hit in execute(without_hidden(build_suggest(q=q, system=None), request))
+                for hit in execute(build_suggest(q=q, system=None, hidden=hidden_systems(request)))
             ]
         except ES_ERRORS:
             suggestions = []
