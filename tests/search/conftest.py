@@ -32,6 +32,7 @@ CODES = {
         ["gallstones"],
     ),
     "E11.9": ("Type 2 diabetes mellitus without complications", True, ["sugar diabetes"]),
+    "K64.9": ("Unspecified hemorrhoids", True, []),
 }
 
 
