@@ -8,22 +8,43 @@ from django.db.models import Q
 from django.utils import timezone
 from rest_framework_api_key.models import APIKey
 
-from accounts.models import Licence, Membership, OrganisationApiKey
+from accounts.models import Licence, Membership
 
 _CACHE_ATTR = "_codeledger_licensed_systems"
+_KEY_ATTR = "_codeledger_api_key"
 
 
-def _api_key_organisation(request):
+def request_api_key(request) -> APIKey | None:
+    """The valid API key the request presents (`Authorization: Api-Key <key>`), with its
+    organisation link, or None: looked up once per request and in one query (the permission,
+    the licence check and the throttle all ask)."""
+    http = getattr(request, "_request", request)  # the same answer for DRF's Request
+    if _KEY_ATTR not in http.__dict__:
+        http.__dict__[_KEY_ATTR] = _valid_api_key(http)
+    return http.__dict__[_KEY_ATTR]
+
+
+def _valid_api_key(request) -> APIKey | None:
+    """What djangorestframework-api-key's HasAPIKey checks (not revoked, the secret matches
+    the stored hash, not expired), with the organisation link read in the same query."""
     header = request.META.get("HTTP_AUTHORIZATION", "")
     if not header.startswith("Api-Key "):
         return None
-    try:
-        key = APIKey.objects.get_from_key(header.removeprefix("Api-Key ").strip())
-    except APIKey.DoesNotExist:
+    key = header.removeprefix("Api-Key ").strip()
+    found = (
+        APIKey.objects.get_usable_keys()
+        .select_related("organisation_link")
+        .filter(prefix=key.partition(".")[0])
+        .first()
+    )
+    if found is None or not found.is_valid(key) or found.has_expired:
         return None
-    if key.has_expired or key.revoked:
-        return None
-    link = OrganisationApiKey.objects.filter(api_key=key).first()
+    return found
+
+
+def _api_key_organisation(request):
+    key = request_api_key(request)
+    link = getattr(key, "organisation_link", None) if key else None
     return link.organisation_id if link else None
 
 

@@ -184,3 +184,23 @@ def test_an_invalid_api_key_is_refused(people, world):
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION="Api-Key not-a-key")
     assert client.get(CODE).status_code in (401, 403)
+
+
+def test_revoked_expired_and_forged_api_keys_are_refused(people, world):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    _, revoked = APIKey.objects.create_key(name="revoked", revoked=True)
+    yesterday = timezone.now() - timedelta(days=1)
+    _, expired = APIKey.objects.create_key(name="expired", expiry_date=yesterday)
+    _, good = APIKey.objects.create_key(name="good")
+    forged = good.partition(".")[0] + ".not-the-secret"  # a real prefix, a wrong secret
+    catch_up_all()
+    for key in (revoked, expired, forged):
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Api-Key {key}")
+        assert client.get(CODE).status_code in (401, 403), key
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Api-Key {good}")
+    assert client.get(CODE).status_code == 200
