@@ -30,7 +30,7 @@ def _valid_api_key(request) -> APIKey | None:
     header = request.META.get("HTTP_AUTHORIZATION", "")
     if not header.startswith("Api-Key "):
         return None
-    key = header.removeprefix("Api-Key ").strip()
+    key = header.removeprefix("Api-Key ")  # as HasAPIKey reads it: no other spacing
     found = (
         APIKey.objects.get_usable_keys()
         .select_related("organisation_link")

@@ -46,6 +46,5 @@ def count(cache, key: str, timeout: int) -> int:
     cache.add(key, 0, timeout)
     try:
         return cache.incr(key)
-    except ValueError:  # expired between add and incr: this is the first of a new one
-        cache.add(key, 1, timeout)
-        return 1
+    except ValueError:  # expired between add and incr: this is the first of a new one...
+        return 1 if cache.add(key, 1, timeout) else cache.incr(key)  # ...or another's was

@@ -11,6 +11,7 @@ Answers carry the limit, what remains of it and the seconds until the window res
 (X-RateLimit-Limit / -Remaining / -Reset); a refused request gets 429 with Retry-After.
 """
 
+import math
 import time
 
 from django.core.cache import caches
@@ -39,7 +40,7 @@ class WindowThrottle(BaseThrottle):
         now = time.time()
         started = int(now // window)
         used = count(caches["default"], f"throttle:{key}:{window}:{started}", window + 1)
-        self.retry_after = max(1, int((started + 1) * window - now + 0.999))
+        self.retry_after = max(1, math.ceil((started + 1) * window - now))
         request.rate_limit = {
             "X-RateLimit-Limit": str(limit),
             "X-RateLimit-Remaining": str(max(0, limit - used)),

@@ -13,7 +13,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.licensing import licensed_systems
+from accounts.licensing import licensed_systems, request_api_key
 from codeledger.elastic import elasticsearch_client
 from codeledger.problems import ProblemError
 from codeledger.throttling import RateLimitHeaders, WindowThrottle
@@ -50,10 +50,9 @@ class SearchThrottle(WindowThrottle):
 
     def scope(self, request) -> tuple[str, str]:
         rates = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]
-        header = request.META.get("HTTP_AUTHORIZATION", "")
-        if header.startswith("Api-Key "):
-            prefix = header.removeprefix("Api-Key ").split(".")[0]
-            return f"search_key:{prefix}", rates["search_key"]
+        key = request_api_key(request)  # ReadAccess has refused requests with a bad one
+        if key is not None:
+            return f"search_key:{key.prefix}", rates["search_key"]
         if request.user and request.user.is_authenticated:
             return f"search_user:{request.user.pk}", rates["search_user"]
         return f"search_anon:{self.get_ident(request)}", rates["search_anon"]

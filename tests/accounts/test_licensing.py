@@ -147,13 +147,15 @@ def test_an_api_key_of_a_licensed_organisation_reads_everything(licensed):
     assert hits[0]["title"].startswith("Zebrafinch")
 
 
-def test_an_api_key_search_reads_the_key_once(licensed, django_assert_num_queries):
+def test_an_api_key_search_reads_the_key_once(licensed, django_assert_num_queries, settings):
     client = api_client(licensed["keys"]["holder"])
     # The key with its organisation, the organisation's licences, the index's position: the
     # permission, the licence check and the throttle share the one key lookup.
     with django_assert_num_queries(3):
         response = client.get("/api/v1/codes/search", {"q": "calibration session"})
     assert response.status_code == 200 and response.json()["hits"][0]["code"] == "99990"
+    rate = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["search_key"]
+    assert response["X-RateLimit-Limit"] == rate.split("/")[0]  # the key's allowance
 
 
 def test_an_expired_licence_is_no_licence(licensed):

@@ -197,10 +197,15 @@ def test_revoked_expired_and_forged_api_keys_are_refused(people, world):
     _, good = APIKey.objects.create_key(name="good")
     forged = good.partition(".")[0] + ".not-the-secret"  # a real prefix, a wrong secret
     catch_up_all()
-    for key in (revoked, expired, forged):
+    for header in (
+        f"Api-Key {revoked}",
+        f"Api-Key {expired}",
+        f"Api-Key {forged}",
+        f"Api-Key  {good}",  # as HasAPIKey reads the header: no other spacing
+    ):
         client = APIClient()
-        client.credentials(HTTP_AUTHORIZATION=f"Api-Key {key}")
-        assert client.get(CODE).status_code in (401, 403), key
+        client.credentials(HTTP_AUTHORIZATION=header)
+        assert client.get(CODE).status_code in (401, 403), header
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Api-Key {good}")
     assert client.get(CODE).status_code == 200
