@@ -436,11 +436,13 @@ def api_caller(endpoint: str, key: str | None) -> Callable[[str], None]:
 
 
 def hidden_from_anonymous() -> list[str]:
-    """The licensed systems an anonymous caller (the API rows) may not see: the API excludes
-    them from its query, so the direct query does too."""
-    from editorial.systems import SYSTEMS
+    """The licensed systems the API's callers here may not see (anonymous, or an organisation
+    holding no licence): the API excludes them from its query, so the direct query does too."""
+    from django.http import HttpRequest
 
-    return sorted(name for name, system in SYSTEMS.items() if system.licensed)
+    from editorial.licences import unlicensed_systems
+
+    return unlicensed_systems(HttpRequest())
 
 
 def direct_search(q: str):

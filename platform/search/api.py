@@ -13,11 +13,12 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.licensing import licensed_systems, request_api_key
+from accounts.licensing import request_api_key
 from codeledger.elastic import elasticsearch_client
 from codeledger.problems import ProblemError
 from codeledger.throttling import RateLimitHeaders, WindowThrottle
 from editorial.api import ReadAccess, StrictSerializer
+from editorial.licences import unlicensed_systems
 from editorial.systems import SYSTEMS
 from events.models import ProjectorState
 from events.store import head_position
@@ -56,13 +57,6 @@ class SearchThrottle(WindowThrottle):
         if request.user and request.user.is_authenticated:
             return f"search_user:{request.user.pk}", rates["search_user"]
         return f"search_anon:{self.get_ident(request)}", rates["search_anon"]
-
-
-def hidden_systems(request) -> list[str]:
-    """Licensed code systems the caller holds no licence for: their codes are left out of
-    search and suggestions (a hit, its title or a highlight would show licensed text)."""
-    held = licensed_systems(request)
-    return sorted(name for name, system in SYSTEMS.items() if system.licensed and name not in held)
 
 
 def indexed_position() -> int:
@@ -193,7 +187,7 @@ class SearchView(RateLimitHeaders, APIView):
                 filters=filters,
                 size=data["size"],
                 cursor=data.get("cursor"),
-                hidden=hidden_systems(request),
+                hidden=unlicensed_systems(request),
             )
             response = execute(search)
         except BadCursor as error:
@@ -245,7 +239,7 @@ class SuggestView(RateLimitHeaders, APIView):
             search = build_suggest(
                 q=params.validated_data["q"],
                 system=params.validated_data.get("system"),
-                hidden=hidden_systems(request),
+                hidden=unlicensed_systems(request),
             )
             response = execute(search)
         except ES_ERRORS as error:
@@ -320,7 +314,7 @@ class LookupView(RateLimitHeaders, APIView):
         except ES_ERRORS as error:
             raise unavailable(error) from None
         results = []
-        licensed = system in hidden_systems(request)  # the code exists; its title is licensed
+        licensed = system in unlicensed_systems(request)  # the code exists; its title is licensed
         for code, doc in zip(codes, found["docs"], strict=True):
             source = doc.get("_source") if doc.get("found") else None
             if source and source.get("in_force") is False:

@@ -13,8 +13,9 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
 
+from editorial.licences import unlicensed_systems
 from editorial.systems import SYSTEMS
-from search.api import ES_ERRORS, execute, hidden_systems
+from search.api import ES_ERRORS, execute
 from search.queries import BadCursor, build_search, build_suggest, encode_cursor
 
 PAGE_SIZE = 20
@@ -135,7 +136,7 @@ def search_page(request):
                 filters=filters,
                 size=PAGE_SIZE,
                 cursor=cursor,
-                hidden=hidden_systems(request),
+                hidden=unlicensed_systems(request),
             )
             response = execute(search)
         except BadCursor:
@@ -181,9 +182,10 @@ def suggest(request):
     suggestions = []
     if q:
         try:
+            search = build_suggest(q=q, system=None, hidden=unlicensed_systems(request))
             suggestions = [
                 {"system": hit.system, "code": hit.code, "title": hit.display_title}
-                for hit in execute(build_suggest(q=q, system=None, hidden=hidden_systems(request)))
+                for hit in execute(search)
             ]
         except ES_ERRORS:
             suggestions = []
