@@ -9,7 +9,17 @@ class AccountsConfig(AppConfig):
 
     def ready(self):
         from django.contrib.auth.signals import user_logged_in
+        from django.db.models.signals import post_delete, post_save
+        from rest_framework_api_key.models import APIKey
 
+        from accounts.licensing import grants_changed
         from accounts.meter import carry_guest_views
+        from accounts.models import Licence, OrganisationApiKey
 
         user_logged_in.connect(carry_guest_views, dispatch_uid="accounts.carry_guest_views")
+        # What an API key may read is kept in memory (accounts.licensing.GrantCache).
+        for model in (APIKey, OrganisationApiKey, Licence):
+            for signal in (post_save, post_delete):
+                signal.connect(
+                    grants_changed, sender=model, dispatch_uid=f"grants:{model.__name__}"
+                )

@@ -2,13 +2,18 @@
 keys whose organisation holds the licence: not through the page, the API (content, history,
 diff, as-of), search hits and highlights, suggestions or lookups."""
 
+import time
+import uuid
 from datetime import date, timedelta
 
 import pytest
+import redis
 from django.test import Client
+from django.utils import timezone
 from rest_framework.test import APIClient
 from rest_framework_api_key.models import APIKey
 
+from accounts.licensing import GENERATION_KEY, GRANTS
 from accounts.models import Licence, Membership, Organisation, OrganisationApiKey
 from codeledger.elastic import elasticsearch_client
 from editorial.services import actor_for, change_request_approve, change_request_submit
@@ -156,6 +161,91 @@ def test_an_api_key_search_reads_the_key_once(licensed, django_assert_num_querie
     assert response.status_code == 200 and response.json()["hits"][0]["code"] == "99990"
     rate = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["search_key"]
     assert response["X-RateLimit-Limit"] == rate.split("/")[0]  # the key's allowance
+
+
+@pytest.fixture
+def kept_grants(settings, redis_url):
+    """Production's setting: the cache is Redis (a key prefix of this test's own), and API
+    keys' grants are kept in memory between requests."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "codeledger.cache.RedisCache",
+            "LOCATION": redis_url,
+            "KEY_PREFIX": f"test-{uuid.uuid4().hex}",
+        }
+    }
+    settings.API_KEY_CACHE_SECONDS = 60
+    GRANTS.clear()
+    yield
+    GRANTS.clear()
+
+
+def search_codes(client, q="calibration session") -> list[str]:
+    response = client.get("/api/v1/codes/search", {"q": q})
+    assert response.status_code == 200, response.content[:300]
+    return [hit["code"] for hit in response.json()["hits"]]
+
+
+def test_a_kept_key_is_read_from_the_database_once(
+    licensed, kept_grants, django_assert_num_queries
+):
+    client = api_client(licensed["keys"]["holder"])
+    with django_assert_num_queries(3):  # the key with its organisation, its licences, position
+        assert search_codes(client) == ["99990"]
+    with django_assert_num_queries(1):  # the index's position only
+        assert search_codes(client) == ["99990"]
+    forged = licensed["keys"]["holder"].partition(".")[0] + ".not-the-secret"
+    assert api_client(forged).get(API).status_code in (401, 403)  # kept by the whole key
+
+
+def test_a_revoked_key_is_refused_at_once_though_it_was_kept(
+    licensed, kept_grants, redis_url, settings
+):
+    key = licensed["keys"]["holder"]
+    client = api_client(key)
+    assert search_codes(client) == ["99990"]
+    stamp = redis.Redis.from_url(redis_url)
+    pattern = f"{settings.CACHES['default']['KEY_PREFIX']}:*{GENERATION_KEY}"
+    before = {name: stamp.get(name) for name in stamp.keys(pattern)}
+    api_key = APIKey.objects.get_from_key(key)
+    api_key.revoked = True
+    api_key.save()
+    assert client.get("/api/v1/codes/search", {"q": "x"}).status_code in (401, 403)
+    # The stamp every process compares its kept grants with lives in Redis: it was replaced.
+    after = {name: stamp.get(name) for name in stamp.keys(pattern)}
+    assert len(before) == len(after) == 1 and after != before
+
+
+def test_a_kept_key_follows_its_organisations_licence(licensed, kept_grants):
+    client = api_client(licensed["keys"]["holder"])
+    assert search_codes(client) == ["99990"]
+    Licence.objects.get(organisation=licensed["holder"], system="cpt").delete()
+    assert search_codes(client) == []  # CPT is left out at once
+    assert "zebrafinch" not in client.get(API).content.decode().lower()
+    Licence.objects.create(organisation=licensed["holder"], system="cpt", valid_until=date.today())
+    assert search_codes(client) == ["99990"]
+
+
+def test_a_kept_key_expires_on_time(licensed, kept_grants):
+    api_key, key = APIKey.objects.create_key(
+        name="brief", expiry_date=timezone.now() + timedelta(seconds=1)
+    )
+    OrganisationApiKey.objects.create(api_key=api_key, organisation=licensed["holder"])
+    client = api_client(key)
+    assert search_codes(client) == ["99990"]
+    time.sleep(1.2)
+    assert client.get(API).status_code in (401, 403)
+
+
+def test_changes_no_signal_announces_are_honoured_within_the_bound(licensed, kept_grants, settings):
+    settings.API_KEY_CACHE_SECONDS = 1
+    client = api_client(licensed["keys"]["holder"])
+    assert search_codes(client) == ["99990"]
+    prefix = licensed["keys"]["holder"].partition(".")[0]
+    APIKey.objects.filter(prefix=prefix).update(revoked=True)  # sends no signal
+    assert search_codes(client) == ["99990"]  # still kept: the documented bound
+    time.sleep(1.1)
+    assert client.get(API).status_code in (401, 403)
 
 
 def test_an_expired_licence_is_no_licence(licensed):
