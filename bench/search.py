@@ -21,7 +21,13 @@ change requests, as `make run` does):
   whole stack a consumer meets (HTTP parsing, middleware, DRF, throttling, the checkpoint read
   from PostgreSQL, the Elasticsearch call, JSON rendering). The API rows are anonymous callers;
   the "API key" rows send an organisation's key, as API consumers do (the key and the
-  organisation's licences are read from PostgreSQL on every request).
+  organisation's licences are read from PostgreSQL once, then kept in the worker's memory
+  while the generation stamp in Redis, read on every request, says nothing changed: the
+  production default, accounts/licensing.py). The "bare WSGI" rows
+  serve the views' own answers (search.api.search_results / suggest_results) from
+  bench/floor/bare_wsgi.py under the same gunicorn: HTTP and gunicorn without Django's request
+  handling and DRF, so they split the API's cost over the direct query into the HTTP hop's
+  part and the framework's part.
 
 The PostgreSQL cluster runs with fsync and synchronous_commit off, like the test cluster;
 Elasticsearch is a single node with deploy/local's default heap (512 MB). All share the
@@ -363,10 +369,11 @@ def measure_rebuild() -> Row:
 
 
 class ApiServer:
-    """The API under gunicorn, as `make run-prod` serves it, on a free loopback port."""
+    """The API under gunicorn, as `make run-prod` serves it, on a free loopback port; with
+    `app` (a WSGI callable in bench/floor), that app under the same gunicorn settings."""
 
-    def __init__(self, log: Path):
-        self.port, self.log = free_port(), log
+    def __init__(self, log: Path, app: str | None = None):
+        self.port, self.log, self.app = free_port(), log, app
         self.process: subprocess.Popen | None = None
 
     @property
@@ -374,9 +381,11 @@ class ApiServer:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> None:
-        say(f"starting gunicorn ({API_WORKERS} workers) on {self.url} ...")
+        say(f"starting gunicorn ({API_WORKERS} workers, {self.app or 'the API'}) on {self.url}")
         command = [str(REPO / ".venv" / "bin" / "gunicorn"), "-c", "deploy/gunicorn.conf.py"]
         command += ["--bind", f"127.0.0.1:{self.port}", "--workers", str(API_WORKERS)]
+        if self.app:
+            command += ["--pythonpath", str(REPO / "bench" / "floor"), self.app]
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(command, cwd=REPO, stdout=log, stderr=log)
         pool = urllib3.HTTPConnectionPool("127.0.0.1", self.port, retries=False)
@@ -399,6 +408,7 @@ class ApiServer:
 
 
 API: ApiServer | None = None
+FLOOR: ApiServer | None = None  # bench/floor/bare_wsgi.py: the API's answers without the framework
 
 
 API_KEY: str | None = None  # an API consumer's key (make_api_key), for the "API key" rows
@@ -406,7 +416,7 @@ API_KEY: str | None = None  # an API consumer's key (make_api_key), for the "API
 
 def make_api_key() -> str:
     """A key of an organisation holding no licence: the anonymous caller's query, plus the key
-    and licence lookups every API consumer's request makes."""
+    and licence resolution every API consumer's request makes."""
     from rest_framework_api_key.models import APIKey
 
     from accounts.models import Organisation, OrganisationApiKey
@@ -425,9 +435,9 @@ def api_get(pool: urllib3.HTTPConnectionPool, endpoint: str, q: str, key: str | 
     return json.loads(response.data)
 
 
-def api_caller(endpoint: str, key: str | None) -> Callable[[str], None]:
-    """One client's caller: its own HTTP connection pool to the API server."""
-    pool = urllib3.HTTPConnectionPool("127.0.0.1", API.port, maxsize=1, retries=False)
+def api_caller(endpoint: str, key: str | None, server: ApiServer) -> Callable[[str], None]:
+    """One client's caller: its own HTTP connection pool to the server."""
+    pool = urllib3.HTTPConnectionPool("127.0.0.1", server.port, maxsize=1, retries=False)
 
     def call(q: str) -> None:
         api_get(pool, endpoint, q, key)
@@ -466,7 +476,9 @@ QUERIES = {"search": SEARCH_QUERIES, "suggest": SUGGEST_QUERIES}
 def make_caller(endpoint: str, via: str) -> Callable[[str], None]:
     if via == "direct":
         return DIRECT[endpoint]
-    return api_caller(endpoint, API_KEY if via == "api key" else None)
+    if via == "floor":
+        return api_caller(endpoint, None, FLOOR)
+    return api_caller(endpoint, API_KEY if via == "api key" else None, API)
 
 
 def client_loop(endpoint, via, offset, count, start: threading.Barrier) -> list[tuple]:
@@ -514,7 +526,12 @@ def measure_load(endpoint: str, via: str, clients: int) -> Row:
     by_query: dict[str, list[float]] = {}
     for q, ms in samples:
         by_query.setdefault(q, []).append(ms)
-    what = {"api": "API (HTTP)", "api key": "API, API key", "direct": "direct ES"}[via]
+    what = {
+        "api": "API (HTTP)",
+        "api key": "API, API key",
+        "floor": "bare WSGI (HTTP)",
+        "direct": "direct ES",
+    }[via]
     noun = "client" if clients == 1 else "clients"
     name = f"{endpoint} {what}, {clients} {noun}"
     return Row(name, len(samples), seconds, [ms for _, ms in samples], by_query)
@@ -522,36 +539,41 @@ def measure_load(endpoint: str, via: str, clients: int) -> Row:
 
 def check_same_answers(endpoint: str) -> None:
     """Warm every query up on every path and make sure the API and the direct query find the
-    same codes."""
+    same codes (and the floor the same answers as the API)."""
     pool = urllib3.HTTPConnectionPool("127.0.0.1", API.port, retries=False)
+    floor = urllib3.HTTPConnectionPool("127.0.0.1", FLOOR.port, retries=False)
     for q in QUERIES[endpoint]:
         for _ in range(2):
             body = api_get(pool, endpoint, q)
             api_get(pool, endpoint, q, API_KEY)  # the keyed rows are warmed alike
+            bare = api_get(floor, endpoint, q)
             direct = DIRECT[endpoint](q)
         api_codes = [hit["code"] for hit in body["hits" if endpoint == "search" else "suggestions"]]
         if api_codes != [hit.code for hit in direct]:
             say(f"warning: {endpoint} {q!r}: the API and the direct query disagree")
+        if bare != body:
+            say(f"warning: {endpoint} {q!r}: the bare WSGI floor answers differently")
         if not api_codes:
             say(f"note: {endpoint} {q!r} finds nothing")
 
 
 def latency_rows(endpoint: str) -> list[Row]:
-    """Anonymous callers (the aim's rows) and API consumers with a key, each against the same
-    direct query."""
+    """Anonymous callers (the aim's rows), API consumers with a key, and the bare WSGI floor,
+    each against the same direct query."""
     say(f"warming up and measuring {endpoint} latency ...")
     check_same_answers(endpoint)
     rows = []
     for clients in CLIENT_COUNTS:
         api = measure_load(endpoint, "api", clients)
         keyed = measure_load(endpoint, "api key", clients)
+        floor = measure_load(endpoint, "floor", clients)
         direct = measure_load(endpoint, "direct", clients)
-        for row in (api, keyed):
+        for row in (api, keyed, floor):
             ratio = row.percentile(95) / direct.percentile(95)
             row.ratio = f"p95 {ratio:.2f}x direct"
         api.aim = f"p95 <= {P95_AIM_RATIO}x direct"
         api.met = api.percentile(95) / direct.percentile(95) <= P95_AIM_RATIO
-        rows += [api, keyed, direct]
+        rows += [api, keyed, floor, direct]
     return rows
 
 
@@ -621,7 +643,9 @@ def print_table(rows: list[Row], facts: str) -> None:
     print(facts)
     print(
         f"API rows: HTTP to gunicorn ({API_WORKERS} sync workers, production settings, Redis "
-        "cache); direct rows: the same query with the Python Elasticsearch client."
+        "cache); bare WSGI rows: the API views' answers from a bare WSGI app under the same "
+        "gunicorn (no middleware, no DRF); direct rows: the same query with the Python "
+        "Elasticsearch client."
     )
     print(line(header))
     print("  ".join("-" * width for width in widths))
@@ -644,18 +668,21 @@ def apply_lay_terms() -> Row:
 
 
 def run(base: Path) -> None:
-    global API, API_KEY
+    global API, API_KEY, FLOOR
     rows = [import_codes(), apply_lay_terms()]
     API_KEY = make_api_key()
     rows += projection_rows()
     rows.append(measure_rebuild())
     API = ApiServer(base / "gunicorn.log")
-    API.start()
+    FLOOR = ApiServer(base / "gunicorn-floor.log", app="bare_wsgi:application")
     try:
+        API.start()
+        FLOOR.start()
         rows += latency_rows("search")
         rows += latency_rows("suggest")
     finally:
         API.stop()
+        FLOOR.stop()
     print_table(rows, machine_facts())
 
 

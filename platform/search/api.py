@@ -169,51 +169,55 @@ class SearchView(RateLimitHeaders, APIView):
     def get(self, request):
         params = SearchParams(data=request.query_params.dict())
         params.is_valid(raise_exception=True)
-        data = params.validated_data
-        try:
-            position = (
-                wait_for_position(data["min_position"])
-                if "min_position" in data
-                else indexed_position()
-            )
-        except ES_ERRORS as error:
-            raise unavailable(error) from None
-        filters = {k: data[k] for k in ("system", "chapter", "status") if data.get(k)}
-        if data.get("billable") is not None:
-            filters["billable"] = data["billable"]
-        try:
-            search = build_search(
-                q=data["q"],
-                filters=filters,
-                size=data["size"],
-                cursor=data.get("cursor"),
-                hidden=unlicensed_systems(request),
-            )
-            response = execute(search)
-        except BadCursor as error:
-            raise serializers.ValidationError({"cursor": [str(error)]}) from None
-        except ES_ERRORS as error:
-            raise unavailable(error) from None
-        hits = [_hit(hit) for hit in response]
-        facets = {
-            name: [
-                {"value": b.key_as_string if name == "billable" else b.key, "count": b.doc_count}
-                for b in getattr(response.aggregations, name)
-            ]
-            for name in ("system", "chapter", "billable", "status")
-        }
-        next_cursor = (
-            encode_cursor(list(response.hits[-1].meta.sort)) if len(hits) == data["size"] else None
+        return Response(search_results(params.validated_data, unlicensed_systems(request)))
+
+
+def search_results(data: dict, hidden: list[str]) -> dict:
+    """The answer to a search with validated parameters (SearchParams), leaving out the
+    systems in `hidden`: the index position first (never claim more than was read), then hits,
+    facets and the next cursor."""
+    try:
+        position = (
+            wait_for_position(data["min_position"])
+            if "min_position" in data
+            else indexed_position()
         )
-        return Response(
-            {
-                "hits": hits,
-                "total": response.hits.total.value,
-                "facets": facets,
-                "next_cursor": next_cursor,
-                "position": position,
-            }
+    except ES_ERRORS as error:
+        raise unavailable(error) from None
+    filters = {k: data[k] for k in ("system", "chapter", "status") if data.get(k)}
+    if data.get("billable") is not None:
+        filters["billable"] = data["billable"]
+    try:
+        search = build_search(
+            q=data["q"],
+            filters=filters,
+            size=data["size"],
+            cursor=data.get("cursor"),
+            hidden=hidden,
         )
+        response = execute(search)
+    except BadCursor as error:
+        raise serializers.ValidationError({"cursor": [str(error)]}) from None
+    except ES_ERRORS as error:
+        raise unavailable(error) from None
+    hits = [_hit(hit) for hit in response]
+    facets = {
+        name: [
+            {"value": b.key_as_string if name == "billable" else b.key, "count": b.doc_count}
+            for b in getattr(response.aggregations, name)
+        ]
+        for name in ("system", "chapter", "billable", "status")
+    }
+    next_cursor = (
+        encode_cursor(list(response.hits[-1].meta.sort)) if len(hits) == data["size"] else None
+    )
+    return {
+        "hits": hits,
+        "total": response.hits.total.value,
+        "facets": facets,
+        "next_cursor": next_cursor,
+        "position": position,
+    }
 
 
 class SuggestParams(StrictSerializer):
@@ -235,29 +239,28 @@ class SuggestView(RateLimitHeaders, APIView):
     def get(self, request):
         params = SuggestParams(data=request.query_params.dict())
         params.is_valid(raise_exception=True)
-        try:
-            search = build_suggest(
-                q=params.validated_data["q"],
-                system=params.validated_data.get("system"),
-                hidden=unlicensed_systems(request),
-            )
-            response = execute(search)
-        except ES_ERRORS as error:
-            raise unavailable(error) from None
-        return Response(
+        data = params.validated_data
+        return Response(suggest_results(data["q"], data.get("system"), unlicensed_systems(request)))
+
+
+def suggest_results(q: str, system: str | None, hidden: list[str]) -> dict:
+    """Up to 10 suggestions for the prefix `q`, leaving out the systems in `hidden`."""
+    try:
+        response = execute(build_suggest(q=q, system=system, hidden=hidden))
+    except ES_ERRORS as error:
+        raise unavailable(error) from None
+    return {
+        "suggestions": [
             {
-                "suggestions": [
-                    {
-                        "system": hit.system,
-                        "code": hit.code,
-                        "title": hit.display_title,
-                        "billable": hit.billable,
-                        "status": hit.status,
-                    }
-                    for hit in response
-                ]
+                "system": hit.system,
+                "code": hit.code,
+                "title": hit.display_title,
+                "billable": hit.billable,
+                "status": hit.status,
             }
-        )
+            for hit in response
+        ]
+    }
 
 
 class LookupParams(StrictSerializer):
