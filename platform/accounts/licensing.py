@@ -59,6 +59,9 @@ class GrantCache:
     from the database each time, as before. An entry is also dropped after
     settings.API_KEY_CACHE_SECONDS, the bound on staleness for changes no signal announces
     (a queryset update, SQL by hand); 0 turns the cache off, as it is without a shared cache.
+    While the shared cache is out of reach nothing is kept, and what was kept is dropped: a
+    change made then cannot replace the stamp. (A process that serves no keyed request during
+    an outage keeps its grants, for at most API_KEY_CACHE_SECONDS; the lost stamp is logged.)
     """
 
     MAX_ENTRIES = 10_000  # a process serving more distinct keys than this starts over
@@ -75,6 +78,9 @@ class GrantCache:
         # The stamp before the database: a change committed after this read replaces the
         # stamp after its commit, so what is read below is never kept past that change.
         generation = current_generation()
+        if generation is None:  # no stamp to check against: keep nothing, and drop what is kept
+            self.clear()  # (a change made meanwhile could not replace the stamp)
+            return _read_grant(key)
         entry = self._entries.get(digest)
         if entry and entry[0] == generation and time.monotonic() - entry[1] < seconds:
             return entry[2]
@@ -96,12 +102,16 @@ class GrantCache:
 GRANTS = GrantCache()
 
 
-def current_generation() -> str:
-    """The shared generation stamp (made on first use, or after the cache lost it)."""
+def current_generation() -> str | None:
+    """The shared generation stamp (made on first use, or after the cache lost it); None while
+    the cache is out of reach (django-redis ignores the error and returns nothing)."""
     generation = cache.get(GENERATION_KEY)
     if generation is None:
-        cache.add(GENERATION_KEY, uuid.uuid4().hex, timeout=None)
-        generation = cache.get(GENERATION_KEY)
+        made = uuid.uuid4().hex
+        added = cache.add(GENERATION_KEY, made, timeout=None)
+        if added is None:
+            return None
+        generation = made if added else cache.get(GENERATION_KEY)
     return generation
 
 
@@ -113,7 +123,14 @@ def grants_changed(**_signal_kwargs) -> None:
 
 def _new_generation() -> None:
     cache.set(GENERATION_KEY, uuid.uuid4().hex, timeout=None)
-    log.info("API key or licence changed: kept API key grants dropped")
+    if cache.get(GENERATION_KEY) is None:  # out of reach: django-redis ignored (and logged) it
+        log.error(
+            "an API key or licence changed, but the shared cache is out of reach: processes "
+            "that kept grants may honour the old ones for up to %s s",
+            settings.API_KEY_CACHE_SECONDS,
+        )
+    else:
+        log.info("API key or licence changed: kept API key grants dropped")
 
 
 def request_api_key(request) -> ApiKeyGrant | None:

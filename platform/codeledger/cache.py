@@ -1,46 +1,38 @@
-"""Django's Redis cache, with one redis-py client per connection pool instead of one per call,
-and an atomic counter for rate limits.
+"""The shared cache (django-redis), with an atomic counter for rate limits.
 
-Django's RedisCacheClient.get_client builds a new `redis.Redis` for every cache call, and
-redis-py sets up its response callbacks in each: about half of what a call cost here. A client
-is thread-safe and owns no connection (its pool does), so one per pool serves every call.
-django-redis does the same, but would replace the backend for this one difference.
+With IGNORE_EXCEPTIONS (settings.CACHES) an unreachable Redis is a miss, not an error: reads
+return nothing, writes are dropped and django-redis logs each ignored error. What the cache
+holds only saves work (kept API key grants, rate-limit counts), so an outage costs speed and
+rate limiting, never an answer; /healthz reports the cache down.
 """
 
-from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
-from django.core.cache.backends.redis import RedisCacheClient
-
-
-class ReusedClients(RedisCacheClient):
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._clients = {}
-
-    def get_client(self, key=None, *, write=False):
-        pool = self._get_connection_pool(write)
-        client = self._clients.get(pool)
-        if client is None:
-            client = self._clients[pool] = self._client(connection_pool=pool)
-        return client
+from django_redis.cache import RedisCache as DjangoRedisCache
+from django_redis.cache import omit_exception
+from django_redis.exceptions import ConnectionInterrupted
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 
 class RedisCache(DjangoRedisCache):
-    def __init__(self, server, params):
-        super().__init__(server, params)
-        self._class = ReusedClients
-
-    def count(self, key, timeout, version=None) -> int:
+    @omit_exception(return_value=None)
+    def count(self, key, timeout, version=None) -> int | None:
         """Add one to the counter `key` (created at 0, kept `timeout` seconds) and return it:
-        INCR and EXPIRE in one MULTI/EXEC, one round trip, atomic across processes."""
-        key = self.make_and_validate_key(key, version=version)
-        with self._cache.get_client(key, write=True).pipeline() as pipe:
-            count, _ = pipe.incr(key).expire(key, timeout).execute()
-        return count
+        INCR and EXPIRE in one MULTI/EXEC, one round trip, atomic across processes. None when
+        Redis cannot be reached (and django-redis ignores errors)."""
+        client = self.client.get_client(write=True)
+        key = self.client.make_key(key, version=version)
+        try:
+            with client.pipeline() as pipe:
+                value, _ = pipe.incr(key).expire(key, timeout).execute()
+        except (RedisConnectionError, RedisTimeoutError) as error:  # as django-redis's client
+            raise ConnectionInterrupted(connection=client) from error
+        return value
 
 
-def count(cache, key: str, timeout: int) -> int:
-    """Add one to the counter `key` in `cache` and return it; any Django cache will do (the
-    embedded default's in-memory cache adds and increments under its lock)."""
+def count(cache, key: str, timeout: int) -> int | None:
+    """Add one to the counter `key` in `cache` and return it, or None if the cache is out of
+    reach; any Django cache will do (the embedded default's in-memory cache adds and increments
+    under its lock)."""
     if isinstance(cache, RedisCache):
         return cache.count(key, timeout)
     cache.add(key, 0, timeout)

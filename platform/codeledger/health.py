@@ -3,12 +3,15 @@
 import time
 
 from django.conf import settings
+from django.core.cache import caches
 from django.db import connection
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
+from django_redis import get_redis_connection
 from kombu import Connection
 
+from codeledger.cache import RedisCache
 from codeledger.elastic import elasticsearch_client
 
 
@@ -23,6 +26,15 @@ def _check_broker() -> dict:
         return {"status": "eager", "detail": "no broker configured: tasks run after commit"}
     with Connection(settings.CELERY_BROKER_URL, connect_timeout=2) as broker:
         broker.ensure_connection(max_retries=1, timeout=2)
+    return {"status": "up"}
+
+
+def _check_cache() -> dict:
+    """The shared cache (rate limits, kept API key grants): requests go on without it, slower
+    and unthrottled, so it is reported rather than felt."""
+    if not isinstance(caches["default"], RedisCache):
+        return {"status": "local", "detail": "in-process memory (no CACHE_URL)"}
+    get_redis_connection("default").ping()  # raises, unlike the cache's own calls
     return {"status": "up"}
 
 
@@ -47,6 +59,7 @@ def _check_projections() -> dict:
 CHECKS = {
     "database": _check_database,
     "broker": _check_broker,
+    "cache": _check_cache,
     "elasticsearch": _check_elasticsearch,
     "projections": _check_projections,
 }

@@ -164,14 +164,22 @@ DATABASE_REPLICA_APPS = env.list("DATABASE_REPLICA_APPS", default=["editorial"])
 # After a write, the client reads from the primary this long (sees its own change at once).
 DATABASE_REPLICA_STICKY_SECONDS = env.int("DATABASE_REPLICA_STICKY_SECONDS", default=10)
 # Several processes share throttle counts and cached values through Redis (CACHE_URL); the
-# embedded default keeps them in each process's memory.
+# embedded default keeps them in each process's memory. An unreachable Redis is a cache miss:
+# requests go on without it, slower and without rate limits (codeledger/cache.py), and every
+# ignored error is logged; short timeouts keep a Redis that does not answer from holding them.
 if env.str("CACHE_URL", default=""):
     CACHES = {
         "default": {
-            "BACKEND": "codeledger.cache.RedisCache",  # one client per pool (see there)
+            "BACKEND": "codeledger.cache.RedisCache",
             "LOCATION": env.str("CACHE_URL"),
+            "OPTIONS": {
+                "IGNORE_EXCEPTIONS": True,
+                "SOCKET_CONNECT_TIMEOUT": env.float("CACHE_TIMEOUT", default=0.5),
+                "SOCKET_TIMEOUT": env.float("CACHE_TIMEOUT", default=0.5),
+            },
         }
     }
+    DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 # API keys resolved to their organisation's licences are kept in each process's memory at most
 # this long, and dropped at once when a key, a key's organisation or a licence changes (a stamp
 # in the shared cache; accounts/licensing.py). Off (0) without a shared cache: a change made in

@@ -8,7 +8,8 @@ at the limit. Here a client has one counter per window (`120/min`: the minute th
 client can make up to its rate twice in quick succession, the usual price of fixed windows.
 
 Answers carry the limit, what remains of it and the seconds until the window resets
-(X-RateLimit-Limit / -Remaining / -Reset); a refused request gets 429 with Retry-After.
+(X-RateLimit-Limit / -Remaining / -Reset); a refused request gets 429 with Retry-After. While
+the shared cache is out of reach, requests are let through uncounted, without these headers.
 """
 
 import math
@@ -40,6 +41,8 @@ class WindowThrottle(BaseThrottle):
         now = time.time()
         started = int(now // window)
         used = count(caches["default"], f"throttle:{key}:{window}:{started}", window + 1)
+        if used is None:
+            return True  # the cache is out of reach (logged): no count, so no limit and no headers
         self.retry_after = max(1, math.ceil((started + 1) * window - now))
         request.rate_limit = {
             "X-RateLimit-Limit": str(limit),

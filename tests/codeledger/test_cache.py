@@ -1,20 +1,50 @@
-"""The Redis cache (CACHE_URL): Django's behaviour, one redis-py client per pool."""
+"""The shared cache (CACHE_URL): django-redis with an atomic counter; a Redis out of reach is a
+miss, not an error."""
 
+import time
 import uuid
 
-from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
+from codeledger.cache import RedisCache, count
+from tests.conftest import make_user
 
-from codeledger.cache import RedisCache
+PRODUCTION_OPTIONS = {
+    "IGNORE_EXCEPTIONS": True,
+    "SOCKET_CONNECT_TIMEOUT": 0.5,
+    "SOCKET_TIMEOUT": 0.5,
+}
 
 
-def test_the_cache_stores_counts_and_values_and_reuses_its_client(redis_url):
+def test_the_cache_stores_counts_and_values(redis_url):
     cache = RedisCache(redis_url, {"KEY_PREFIX": f"test-{uuid.uuid4()}"})  # shared server
     assert cache.add("hits", 0, 60) and not cache.add("hits", 5, 60)
     assert [cache.incr("hits") for _ in range(3)] == [1, 2, 3]
+    assert count(cache, "hits", 60) == 4  # the counter and the cache API agree
     cache.set("history", [1.5, 2.5], 60)
-    assert cache.get_many(["hits", "history", "none"]) == {"hits": 3, "history": [1.5, 2.5]}
+    assert cache.get_many(["hits", "history", "none"]) == {"hits": 4, "history": [1.5, 2.5]}
     assert cache.delete("history") and cache.get("history", "gone") == "gone"
-    assert cache._cache.get_client(write=True) is cache._cache.get_client(write=False)
-    # Django's own backend builds a client per call: the one difference.
-    django = DjangoRedisCache(redis_url, {})
-    assert django._cache.get_client() is not django._cache.get_client()
+
+
+def test_a_redis_out_of_reach_is_a_miss_not_an_error():
+    cache = RedisCache("redis://127.0.0.1:1/0", {"OPTIONS": PRODUCTION_OPTIONS})  # nobody there
+    began = time.monotonic()
+    assert cache.get("anything", "default") == "default"
+    assert not cache.set("anything", 1, 60)
+    assert cache.add("anything", 1, 60) is None
+    assert count(cache, "hits", 60) is None  # no count: the throttle lets the request through
+    assert time.monotonic() - began < 2  # refused connections fail fast
+
+
+def test_sign_in_is_refused_readably_while_the_cache_is_out_of_reach(settings, db, client):
+    """django-allauth's sign-in rate limit needs the cache and fails closed (a guard against
+    guessing passwords): a readable 429 page, not a server error."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "codeledger.cache.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+            "OPTIONS": PRODUCTION_OPTIONS,
+        }
+    }
+    make_user("reader")
+    response = client.post("/accounts/login/", {"login": "reader", "password": "pw-reader"})
+    assert response.status_code == 429
+    assert "too many" in response.content.decode().lower()

@@ -3,6 +3,7 @@
 import pytest
 from django.contrib.auth.models import User
 from rest_framework.test import APIClient
+from rest_framework_api_key.models import APIKey
 
 from editorial.services import actor_for, change_request_approve, change_request_submit
 from search.documents import alias
@@ -198,6 +199,35 @@ def test_anonymous_use_is_throttled_with_retry_after(indexed, settings):
     User.objects.create_user("reader", password="pw-reader-1")
     client.login(username="reader", password="pw-reader-1")
     assert client.get("/api/v1/codes/suggest", {"q": "x"}).status_code == 200
+
+
+def test_the_api_answers_while_the_shared_cache_is_out_of_reach(indexed, settings):
+    """Redis (CACHE_URL) holds rate-limit counts and kept API key grants: without it requests
+    go on, unthrottled and reading keys from the database, and /healthz says it is down."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "codeledger.cache.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",  # nobody there
+            "OPTIONS": {"IGNORE_EXCEPTIONS": True, "SOCKET_CONNECT_TIMEOUT": 0.5},
+        }
+    }
+    settings.API_KEY_CACHE_SECONDS = 60
+    anonymous = APIClient()
+    search = anonymous.get("/api/v1/codes/search", {"q": "I21.4"})
+    assert search.status_code == 200 and search.json()["hits"][0]["code"] == "I21.4"
+    assert "X-RateLimit-Limit" not in search  # nothing counted, so nothing to say
+    assert anonymous.get("/api/v1/codes/suggest", {"q": "I21"}).status_code == 200
+    lookup = anonymous.get("/api/v1/codes/lookup", {"system": "icd10cm", "code": "I21.4"})
+    assert lookup.status_code == 200 and lookup.json()["results"][0]["valid"]
+    api_key, key = APIKey.objects.create_key(name="consumer")
+    keyed = APIClient()
+    keyed.credentials(HTTP_AUTHORIZATION=f"Api-Key {key}")
+    assert keyed.get("/api/v1/codes/search", {"q": "I21.4"}).status_code == 200
+    api_key.revoked = True
+    api_key.save()  # the stamp cannot be replaced; nothing was kept, so nothing is stale
+    assert keyed.get("/api/v1/codes/search", {"q": "I21.4"}).status_code in (401, 403)
+    health = anonymous.get("/healthz")
+    assert health.status_code == 503 and health.json()["failing"] == ["cache"]
 
 
 def test_the_index_lives_behind_an_alias(indexed):
