@@ -27,7 +27,7 @@ change requests, as `make run` does):
   serve the views' own answers (search.api.search_results / suggest_results) from
   bench/floor/bare_wsgi.py under the same gunicorn: HTTP and gunicorn without Django's request
   handling and DRF, so they split the API's cost over the direct query into the HTTP hop's
-  part and the framework's part.
+  part and the framework's part (middleware, DRF, and the throttle's Redis round trip).
 
 The PostgreSQL cluster runs with fsync and synchronous_commit off, like the test cluster;
 Elasticsearch is a single node with deploy/local's default heap (512 MB). All share the

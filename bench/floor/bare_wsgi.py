@@ -3,20 +3,24 @@
 the index position read, the query, the Elasticsearch call, the answer's shape), for an
 anonymous caller, served by this bare WSGI callable under the same gunicorn and settings.
 
-What it leaves out is what the API adds on top: Django's request handling and middleware, and
-DRF's authentication, permission, throttle, parameter validation and rendering. So the API row
-minus this row is the framework's cost; this row minus the direct row is HTTP's and gunicorn's.
+What it leaves out is what the API adds on top: Django's request and response objects, URL
+routing and middleware, and DRF's authentication, permission, throttle (its Redis round trip
+included), parameter validation and content negotiation. It keeps what any Django app pays per
+request: the request_started / request_finished signals (database connection upkeep) and the
+API's JSON renderer. So the API row minus this row is the framework's cost; this row minus the
+direct row is HTTP's and gunicorn's.
 Not part of the product: gunicorn loads it with `--pythonpath bench/floor bare_wsgi:application`.
 """
 
-import json
 from urllib.parse import parse_qsl
 
 import django
 
 django.setup()
 
+from django.core.signals import request_finished, request_started  # noqa: E402
 from django.http import HttpRequest  # noqa: E402
+from rest_framework.renderers import JSONRenderer  # noqa: E402
 
 from editorial.licences import unlicensed_systems  # noqa: E402
 from search.api import search_results, suggest_results  # noqa: E402
@@ -35,12 +39,19 @@ def answer(path: str, params: dict) -> dict | None:
     return None
 
 
+RENDERER = JSONRenderer()
+
+
 def application(environ, start_response):
-    body = answer(environ["PATH_INFO"], dict(parse_qsl(environ.get("QUERY_STRING", ""))))
+    request_started.send(sender=None, environ=environ)
+    try:
+        body = answer(environ["PATH_INFO"], dict(parse_qsl(environ.get("QUERY_STRING", ""))))
+    finally:
+        request_finished.send(sender=None)
     if body is None:
         start_response("404 Not Found", [("Content-Length", "0")])
         return [b""]
-    data = json.dumps(body).encode()
+    data = RENDERER.render(body)
     start_response(
         "200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(data)))]
     )

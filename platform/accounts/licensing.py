@@ -14,13 +14,14 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from rest_framework_api_key.models import APIKey
 
 from accounts.models import Licence, Membership
+from codeledger.cache import RedisCache
 
 _CACHE_ATTR = "_codeledger_licensed_systems"
 _KEY_ATTR = "_codeledger_api_key"
@@ -52,51 +53,55 @@ class GrantCache:
     """Valid API keys this process has read, so an API consumer's request reads neither its
     key nor its licences from the database (two queries, about 2 ms) while nothing changed.
 
-    Entries are keyed by a digest of the presented key, never the key itself, and stamped with
-    the generation stamp in the shared cache (Redis), which any change of an API key, a key's
-    organisation or a licence replaces once committed (`grants_changed`): the next request in
-    every process reads the database again. Invalid keys are not kept: a refused key is read
-    from the database each time, as before. An entry is also dropped after
-    settings.API_KEY_CACHE_SECONDS, the bound on staleness for changes no signal announces
-    (a queryset update, SQL by hand); 0 turns the cache off, as it is without a shared cache.
-    While the shared cache is out of reach nothing is kept, and what was kept is dropped: a
-    change made then cannot replace the stamp. (A process that serves no keyed request during
-    an outage keeps its grants, for at most API_KEY_CACHE_SECONDS; the lost stamp is logged.)
+    Entries are keyed by a digest of the presented key, never the key itself. They hold while
+    the stamp in the shared cache (Redis) is the one this process last saw: any change of an
+    API key, a key's organisation or a licence replaces the stamp once committed
+    (`grants_changed`), and a process that sees a different stamp (a new one, or an old one
+    brought back by a Redis restart or failover) drops everything it kept. Invalid keys are not
+    kept: a refused key is read from the database each time. An entry is also dropped after
+    settings.API_KEY_CACHE_SECONDS, the bound on staleness for changes no signal announces (a
+    queryset update, SQL by hand, a change whose new stamp could not be written); 0 turns the
+    cache off. It is off without a shared cache: a stamp in one process's memory would not
+    reach the others. While the shared cache is out of reach nothing is kept.
     """
 
     MAX_ENTRIES = 10_000  # a process serving more distinct keys than this starts over
 
     def __init__(self):
-        self._entries: dict[str, tuple[str, float, ApiKeyGrant]] = {}
+        self._entries: dict[str, tuple[float, ApiKeyGrant]] = {}
+        self._stamp: str | None = None
         self._lock = threading.Lock()
 
     def get(self, key: str) -> ApiKeyGrant | None:
         seconds = settings.API_KEY_CACHE_SECONDS
-        if not seconds:
+        if not seconds or not isinstance(caches["default"], RedisCache):
             return _read_grant(key)
-        digest = hashlib.sha256(key.encode()).hexdigest()
         # The stamp before the database: a change committed after this read replaces the
         # stamp after its commit, so what is read below is never kept past that change.
-        generation = current_generation()
-        if generation is None:  # no stamp to check against: keep nothing, and drop what is kept
-            self.clear()  # (a change made meanwhile could not replace the stamp)
+        stamp = current_generation()
+        with self._lock:
+            if stamp is None or stamp != self._stamp:
+                self._entries.clear()
+                self._stamp = stamp
+        if stamp is None:  # out of reach: nothing to check a kept grant against
             return _read_grant(key)
+        digest = hashlib.sha256(key.encode()).hexdigest()
         entry = self._entries.get(digest)
-        if entry and entry[0] == generation and time.monotonic() - entry[1] < seconds:
-            return entry[2]
+        if entry and time.monotonic() - entry[0] < seconds:
+            return entry[1]
         grant = _read_grant(key)
         with self._lock:
-            if grant is None:
-                self._entries.pop(digest, None)
-            else:
+            # Not if another request saw a newer stamp meanwhile: this read may predate it.
+            if grant is not None and self._stamp == stamp:
                 if len(self._entries) >= self.MAX_ENTRIES:
                     self._entries.clear()
-                self._entries[digest] = (generation, time.monotonic(), grant)
+                self._entries[digest] = (time.monotonic(), grant)
         return grant
 
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
+            self._stamp = None
 
 
 GRANTS = GrantCache()
@@ -118,19 +123,21 @@ def current_generation() -> str | None:
 def grants_changed(**_signal_kwargs) -> None:
     """An API key, a key's organisation or a licence changed: once the change is committed,
     every process's kept grants are stale (signal receiver, accounts.apps)."""
-    transaction.on_commit(_new_generation)
+    transaction.on_commit(_new_generation, robust=True)
 
 
 def _new_generation() -> None:
-    cache.set(GENERATION_KEY, uuid.uuid4().hex, timeout=None)
-    if cache.get(GENERATION_KEY) is None:  # out of reach: django-redis ignored (and logged) it
-        log.error(
-            "an API key or licence changed, but the shared cache is out of reach: processes "
-            "that kept grants may honour the old ones for up to %s s",
-            settings.API_KEY_CACHE_SECONDS,
-        )
-    else:
-        log.info("API key or licence changed: kept API key grants dropped")
+    for _attempt in range(3):
+        stamp = uuid.uuid4().hex
+        cache.set(GENERATION_KEY, stamp, timeout=None)  # django-redis ignores (and logs) errors
+        if cache.get(GENERATION_KEY) == stamp:
+            log.info("API key or licence changed: kept API key grants dropped")
+            return
+    log.error(
+        "an API key or licence changed, but the shared cache did not take the new stamp: "
+        "processes that kept grants may honour the old ones for up to %s s",
+        settings.API_KEY_CACHE_SECONDS,
+    )
 
 
 def request_api_key(request) -> ApiKeyGrant | None:
@@ -153,6 +160,7 @@ def _read_grant(key: str) -> ApiKeyGrant | None:
     organisation's licences."""
     found = (
         APIKey.objects.get_usable_keys()
+        .using("default")  # the primary: never a lagging replica's old rows
         .select_related("organisation_link")
         .filter(prefix=key.partition(".")[0])
         .first()
@@ -163,7 +171,7 @@ def _read_grant(key: str) -> ApiKeyGrant | None:
     organisation = link.organisation_id if link else None
     licences = ()
     if organisation:
-        rows = Licence.objects.filter(organisation_id=organisation)
+        rows = Licence.objects.using("default").filter(organisation_id=organisation)
         licences = tuple(rows.values_list("system", "valid_until"))
     return ApiKeyGrant(found.prefix, found.expiry_date, organisation, licences)
 

@@ -1,16 +1,24 @@
 """The shared cache (django-redis), with an atomic counter for rate limits.
 
-With IGNORE_EXCEPTIONS (settings.CACHES) an unreachable Redis is a miss, not an error: reads
-return nothing, writes are dropped and django-redis logs each ignored error. What the cache
-holds only saves work (kept API key grants, rate-limit counts), so an outage costs speed and
-rate limiting, never an answer; /healthz reports the cache down.
+With IGNORE_EXCEPTIONS (settings.CACHES) a Redis that cannot be reached, or refuses writes
+(READONLY after a failover, OOM, MISCONF), is a miss, not an error: reads return nothing,
+writes are dropped and django-redis logs each ignored error. What the cache holds for the API
+only saves work (kept API key grants, rate-limit counts), so an outage costs it speed and rate
+limiting, not answers; django-allauth's rate limits fail closed instead (sign-in, sign-up and
+password reset are refused with the 429 page). /healthz reports the cache down.
 """
+
+import socket
 
 from django_redis.cache import RedisCache as DjangoRedisCache
 from django_redis.cache import omit_exception
 from django_redis.exceptions import ConnectionInterrupted
 from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
+
+# What django-redis's own client treats as the cache being out of service.
+OUT_OF_SERVICE = (RedisConnectionError, RedisTimeoutError, ResponseError, socket.timeout)
 
 
 class RedisCache(DjangoRedisCache):
@@ -18,13 +26,13 @@ class RedisCache(DjangoRedisCache):
     def count(self, key, timeout, version=None) -> int | None:
         """Add one to the counter `key` (created at 0, kept `timeout` seconds) and return it:
         INCR and EXPIRE in one MULTI/EXEC, one round trip, atomic across processes. None when
-        Redis cannot be reached (and django-redis ignores errors)."""
+        Redis is out of service (and django-redis ignores errors)."""
         client = self.client.get_client(write=True)
         key = self.client.make_key(key, version=version)
         try:
             with client.pipeline() as pipe:
                 value, _ = pipe.incr(key).expire(key, timeout).execute()
-        except (RedisConnectionError, RedisTimeoutError) as error:  # as django-redis's client
+        except OUT_OF_SERVICE as error:
             raise ConnectionInterrupted(connection=client) from error
         return value
 

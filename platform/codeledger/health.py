@@ -34,7 +34,9 @@ def _check_cache() -> dict:
     and unthrottled, so it is reported rather than felt."""
     if not isinstance(caches["default"], RedisCache):
         return {"status": "local", "detail": "in-process memory (no CACHE_URL)"}
-    get_redis_connection("default").ping()  # raises, unlike the cache's own calls
+    # A write, not a PING: a Redis that answers but refuses writes (READONLY, OOM) is down for
+    # the cache. The raw client raises, unlike the cache's own calls.
+    get_redis_connection("default").set("codeledger:healthz", "1", ex=60)
     return {"status": "up"}
 
 

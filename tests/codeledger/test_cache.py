@@ -4,7 +4,10 @@ miss, not an error."""
 import time
 import uuid
 
+import redis
+
 from codeledger.cache import RedisCache, count
+from localservices import RedisServer
 from tests.conftest import make_user
 
 PRODUCTION_OPTIONS = {
@@ -32,6 +35,30 @@ def test_a_redis_out_of_reach_is_a_miss_not_an_error():
     assert cache.add("anything", 1, 60) is None
     assert count(cache, "hits", 60) is None  # no count: the throttle lets the request through
     assert time.monotonic() - began < 2  # refused connections fail fast
+
+
+def test_a_redis_that_refuses_writes_is_out_of_service_too(services_dir, settings, db, client):
+    """READONLY after a failover, OOM, MISCONF: Redis answers, with errors. The counter is
+    ignored like a lost connection, and /healthz (which writes) reports the cache down."""
+    full = RedisServer(base=services_dir / f"redis-{uuid.uuid4().hex[:8]}")
+    full.start()
+    try:
+        redis.Redis.from_url(full.url).config_set("maxmemory", 1)  # noeviction: writes fail
+        cache = RedisCache(full.url, {"OPTIONS": PRODUCTION_OPTIONS})
+        assert count(cache, "hits", 60) is None
+        assert cache.get("anything") is None
+        settings.CACHES = {
+            "default": {
+                "BACKEND": "codeledger.cache.RedisCache",
+                "LOCATION": full.url,
+                "OPTIONS": PRODUCTION_OPTIONS,
+            }
+        }
+        health = client.get("/healthz")
+        assert health.status_code == 503 and health.json()["failing"] == ["cache"]
+        assert "OutOfMemoryError" in health.json()["checks"]["cache"]["detail"]
+    finally:
+        full.stop()
 
 
 def test_sign_in_is_refused_readably_while_the_cache_is_out_of_reach(settings, db, client):
