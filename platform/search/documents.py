@@ -67,11 +67,21 @@ joined_pairs = analyzer(
 WHOLE_MAX = 256  # longer values are sentences nobody types whole
 
 
-def _text(*, whole: bool = False, joined: bool = False, norms: bool = True, **extra):
+def _text(
+    *,
+    whole: bool = False,
+    joined: bool = False,
+    prefixes: bool = False,
+    norms: bool = True,
+    **extra,
+):
     """Stemmed text, an unstemmed `.exact` twin; with `whole` the entire value as a lowercase
     keyword (`.whole`): a query that *is* a title or a lay term is the best answer; with `joined`
-    words and neighbour pairs written together (`.joined`)."""
-    fields = {"exact": Text(analyzer="standard", norms=norms)}
+    words and neighbour pairs written together (`.joined`); with `prefixes` the `.exact` twin
+    also indexes the first 1-10 letters of each word, for suggestions as people type (a word
+    half typed is no word to stem: the stemmer makes "inf" into "f")."""
+    exact = {"index_prefixes": {"min_chars": 1, "max_chars": 10}} if prefixes else {}
+    fields = {"exact": Text(analyzer="standard", norms=norms, **exact)}
     if whole:
         fields["whole"] = Keyword(normalizer=lowercase, ignore_above=WHOLE_MAX, doc_values=False)
     if joined:
@@ -85,13 +95,13 @@ class CodeDocument(Document):
     system = Keyword()
     code = Keyword()  # display form, e.g. I21.4
     normalised = Keyword()  # i214
-    title = _text(whole=True, joined=True, index_prefixes={"min_chars": 1, "max_chars": 10})
+    title = _text(whole=True, joined=True, prefixes=True)
     display_title = Keyword(index=False, doc_values=False)  # as written, accents and all
     title_length = Integer()
     short_title = _text()
     description = _text()
     # Lists of short terms: no length norms, so a code with many terms is not pushed down.
-    lay_terms = _text(whole=True, joined=True, norms=False)
+    lay_terms = _text(whole=True, joined=True, prefixes=True, norms=False)
     inclusion_terms = _text(joined=True, norms=False)
     notes = _text()
     related = Keyword()

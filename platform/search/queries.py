@@ -199,27 +199,46 @@ def build_search(
     return search
 
 
+# Suggestions score by what matched, not by how often (BM25 put "Type 1 diabetes mellitus
+# with diabetic dermatitis" above "Type 2 diabetes mellitus" for "diab": two "diab" words).
+# Words are matched as typed on the unstemmed `.exact` fields of the title and the lay terms
+# ("broken h" completes the lay term "broken hip"), the last one as a prefix: every word, in
+# any order, then a bonus for the order typed. Ties go to shorter titles, then billable codes;
+# a code-like query lists the code itself, then its children in code order.
+SUGGEST_FIELDS = ("title.exact", "lay_terms.exact")
+SUGGEST_WORDS_BOOST, SUGGEST_PHRASE_BOOST = 2, 1
+# Whole words in another inflection ("fractures of fem") are matched stemmed, below the rest.
+SUGGEST_STEMMED_BOOST = 0.5
+CODE_BOOST, CODE_PREFIX_BOOST = 20, 10
+
+
+def _constant(query: Q, boost: float) -> Q:
+    return Q("constant_score", filter=query, boost=boost)
+
+
 def build_suggest(
     *, q: str, system: str | None, size: int = 10, hidden: Sequence[str] = ()
 ) -> Search:
     folded = fold(q.strip())
-    search = visible(hidden).query(
-        Q(
-            "bool",
-            should=[
-                Q("prefix", normalised={"value": normalised_code(folded), "boost": 10}),
-                Q("match_phrase_prefix", title={"query": folded, "max_expansions": 50}),
-                Q("match_bool_prefix", title={"query": folded}),
-                # Lay terms and abbreviations ("copd", "broken h") complete too.
-                Q("match_phrase_prefix", lay_terms={"query": folded, "max_expansions": 50}),
-            ],
-            minimum_should_match=1,
-        )
-    )
+    code = normalised_code(folded)
+    should = [
+        _constant(Q("term", normalised=code), CODE_BOOST),
+        _constant(Q("prefix", normalised=code), CODE_PREFIX_BOOST),
+        _constant(
+            Q("match_bool_prefix", title={"query": folded, "operator": "and"}),
+            SUGGEST_STEMMED_BOOST,
+        ),
+    ]
+    for field in SUGGEST_FIELDS:
+        words = Q("match_bool_prefix", **{field: {"query": folded, "operator": "and"}})
+        phrase = Q("match_phrase_prefix", **{field: {"query": folded}})
+        should += [_constant(words, SUGGEST_WORDS_BOOST), _constant(phrase, SUGGEST_PHRASE_BOOST)]
+    search = visible(hidden).query(Q("bool", should=should, minimum_should_match=1))
     if system:
         search = search.filter("term", system=system)
+    sort = [{"_score": "desc"}, {"code": "asc"}, {"system": "asc"}]
     return (
-        search.sort(*SORT)
+        search.sort(*(sort if looks_like_code(folded) else SORT))
         .extra(size=size)
         .source(["system", "code", "display_title", "billable", "status"])
     )

@@ -6,7 +6,10 @@ from rest_framework.test import APIClient
 from rest_framework_api_key.models import APIKey
 
 from editorial.services import actor_for, change_request_approve, change_request_submit
+from events.projections import catch_up
 from search.documents import alias
+
+from .conftest import refresh, register_codes
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -138,6 +141,39 @@ def test_suggest_completes_codes_and_title_words(indexed):
     assert "I21" in [s["code"] for s in by_words]
     assert len(by_words) <= 10
     assert client.get("/api/v1/codes/suggest", {"q": ""}).status_code == 400
+
+
+def suggest(q: str) -> list[dict]:
+    response = APIClient().get("/api/v1/codes/suggest", {"q": q})
+    assert response.status_code == 200, response.content[:300]
+    return response.json()["suggestions"]
+
+
+def test_suggest_lists_a_code_then_its_children_in_code_order(indexed):
+    assert [s["code"] for s in suggest("I21")] == ["I21", "I21.0", "I21.01", "I21.4"]
+    assert [s["code"] for s in suggest("i21.0")] == ["I21.0", "I21.01"]
+
+
+def test_suggest_completes_the_word_being_typed_as_typed(indexed):
+    """Every word typed must match, the last as the start of a word, unstemmed: the stemmer
+    would make "inf" into "f" and suggest fractures."""
+    titles = [s["title"].lower() for s in suggest("myocardial inf")]
+    assert titles and all("myocardial inf" in title for title in titles), titles
+
+
+def test_suggest_ranks_by_what_matched_not_how_often(indexed):
+    register_codes(
+        {
+            "E10.620": ("Type 1 diabetes mellitus with diabetic dermatitis", True, []),
+            "E11": ("Type 2 diabetes mellitus", False, []),
+        }
+    )
+    catch_up("search")
+    refresh()
+    codes = [s["code"] for s in suggest("diab")]
+    # The curated term ("sugar diabetes") first, then the shorter title; two "diab" words in
+    # one title are no better a match than one.
+    assert codes == ["E11.9", "E11", "E10.620"]
 
 
 @pytest.mark.parametrize(("typed", "expected"), [("gallst", "K80.20"), ("broken h", "S72.001A")])
