@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import permissions, serializers
-from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import AuthenticationFailed, PermissionDenied
 from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -43,8 +43,13 @@ class ReadAccess(permissions.BasePermission):
     """Anyone may read codes; a request that presents an API key must present a valid one."""
 
     def has_permission(self, request, view):
-        if _uses_api_key(request):
-            return request_api_key(request) is not None
+        if _uses_api_key(request) and request_api_key(request) is None:
+            # Said outright: DRF's default for a refused request without a signed-in user is
+            # "Authentication credentials were not provided", which a key's bearer did provide.
+            raise AuthenticationFailed(
+                "This API key is not valid: unknown, revoked or expired "
+                "(send it as 'Authorization: Api-Key <key>')."
+            )
         return True
 
 

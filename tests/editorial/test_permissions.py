@@ -205,7 +205,10 @@ def test_revoked_expired_and_forged_api_keys_are_refused(people, world):
     ):
         client = APIClient()
         client.credentials(HTTP_AUTHORIZATION=header)
-        assert client.get(CODE).status_code in (401, 403), header
+        refused = client.get(CODE)
+        assert refused.status_code in (401, 403), header
+        assert refused["Content-Type"] == "application/problem+json"
+        assert "API key is not valid" in refused.json()["detail"], header
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Api-Key {good}")
     assert client.get(CODE).status_code == 200
