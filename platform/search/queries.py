@@ -93,7 +93,7 @@ def decode_cursor(cursor: str) -> list:
 
 
 def normalised_code(query: str) -> str:
-    return query.replace(".", "").replace(" ", "").lower()
+    return re.sub(r"[.\s]", "", query).lower()
 
 
 def text_query(query: str):
@@ -203,42 +203,56 @@ def build_search(
 # with diabetic dermatitis" above "Type 2 diabetes mellitus" for "diab": two "diab" words).
 # Words are matched as typed on the unstemmed `.exact` fields of the title and the lay terms
 # ("broken h" completes the lay term "broken hip"), the last one as a prefix: every word, in
-# any order, then a bonus for the order typed. Ties go to shorter titles, then billable codes;
-# a code-like query lists the code itself, then its children in code order.
+# any order, then a bonus for the exact phrase. Ties go to shorter titles, then billable codes;
+# a code being typed (code-like, with a digit) lists the code itself, then its children in code
+# order.
 SUGGEST_FIELDS = ("title.exact", "lay_terms.exact")
 SUGGEST_WORDS_BOOST, SUGGEST_PHRASE_BOOST = 2, 1
-# Whole words in another inflection ("fractures of fem") are matched stemmed, below the rest.
+# Finished words in another inflection ("fractures of fem"): stemmed, the word being typed as a
+# prefix of an unstemmed one; below the rest.
 SUGGEST_STEMMED_BOOST = 0.5
 CODE_BOOST, CODE_PREFIX_BOOST = 20, 10
+HAS_LETTER_OR_DIGIT = re.compile(r"[^\W_]")
 
 
 def _constant(query: Q, boost: float) -> Q:
     return Q("constant_score", filter=query, boost=boost)
 
 
-def build_suggest(
-    *, q: str, system: str | None, size: int = 10, hidden: Sequence[str] = ()
-) -> Search:
-    folded = fold(q.strip())
-    code = normalised_code(folded)
-    should = [
-        _constant(Q("term", normalised=code), CODE_BOOST),
-        _constant(Q("prefix", normalised=code), CODE_PREFIX_BOOST),
-        _constant(
-            Q("match_bool_prefix", title={"query": folded, "operator": "and"}),
-            SUGGEST_STEMMED_BOOST,
-        ),
-    ]
+def _suggest_query(folded: str) -> Q:
+    if not HAS_LETTER_OR_DIGIT.search(folded):  # "...": nothing to complete
+        return Q("match_none")
+    should = []
+    if code := normalised_code(folded):
+        should += [
+            _constant(Q("term", normalised=code), CODE_BOOST),
+            _constant(Q("prefix", normalised=code), CODE_PREFIX_BOOST),
+        ]
     for field in SUGGEST_FIELDS:
         words = Q("match_bool_prefix", **{field: {"query": folded, "operator": "and"}})
         phrase = Q("match_phrase_prefix", **{field: {"query": folded}})
         should += [_constant(words, SUGGEST_WORDS_BOOST), _constant(phrase, SUGGEST_PHRASE_BOOST)]
-    search = visible(hidden).query(Q("bool", should=should, minimum_should_match=1))
+    *finished, typing = folded.split()
+    if finished:
+        stemmed = Q("match", title={"query": " ".join(finished), "operator": "and"}) & Q(
+            "match_bool_prefix", **{"title.exact": {"query": typing}}
+        )
+        should.append(_constant(stemmed, SUGGEST_STEMMED_BOOST))
+    return Q("bool", should=should, minimum_should_match=1)
+
+
+def build_suggest(
+    *, q: str, system: str | None, size: int = 10, hidden: Sequence[str] = ()
+) -> Search:
+    folded = fold(q.strip())
+    search = visible(hidden).query(_suggest_query(folded))
     if system:
         search = search.filter("term", system=system)
-    sort = [{"_score": "desc"}, {"code": "asc"}, {"system": "asc"}]
+    # A word of seven letters ("chronic") looks like a PCS code: codes being typed have digits.
+    typing_a_code = looks_like_code(folded) and any(c.isdigit() for c in folded)
+    by_code = [{"_score": "desc"}, {"code": "asc"}, {"system": "asc"}]
     return (
-        search.sort(*(sort if looks_like_code(folded) else SORT))
+        search.sort(*(by_code if typing_a_code else SORT))
         .extra(size=size)
         .source(["system", "code", "display_title", "billable", "status"])
     )

@@ -154,6 +154,17 @@ def test_suggest_lists_a_code_then_its_children_in_code_order(indexed):
     assert [s["code"] for s in suggest("i21.0")] == ["I21.0", "I21.01"]
 
 
+def test_suggest_orders_words_that_look_like_codes_as_words(indexed):
+    # Seven letters look like an ICD-10-PCS code; a code being typed has digits.
+    assert suggest("myocard")[0]["code"] == "I25.2"  # the shortest title, not the first code
+    assert [s["code"] for s in suggest("i21\t0")] == ["I21.0", "I21.01"]  # a tab for the dot
+
+
+@pytest.mark.parametrize("typed", ["...", "\u2026", "-"])
+def test_suggest_has_nothing_for_punctuation(indexed, typed):
+    assert suggest(typed) == []
+
+
 def test_suggest_completes_the_word_being_typed_as_typed(indexed):
     """Every word typed must match, the last as the start of a word, unstemmed: the stemmer
     would make "inf" into "f" and suggest fractures."""
