@@ -140,38 +140,30 @@ def ours(client, endpoint: str = "search"):
     return run
 
 
-def baseline(q: str) -> list[str]:
-    from elasticsearch.dsl import Search
+def on_descriptor(kind: str):
+    """A baseline: the text as typed, one `kind` query on the official descriptor (`title`),
+    BM25, over the same codes as ours (ICD-10-CM, in force)."""
 
-    from search.documents import alias
+    def run(q: str) -> list[str]:
+        from elasticsearch.dsl import Search
 
-    search = (
-        Search(index=alias())
-        .filter("term", system=SYSTEM)
-        .exclude("term", in_force=False)
-        .query("match", title=q)
-        .source(["code"])
-        .extra(size=TOP)
-    )
-    return [hit.code for hit in search.using(es()).execute()]
+        from search.documents import alias
+
+        search = (
+            Search(index=alias())
+            .filter("term", system=SYSTEM)
+            .exclude("term", in_force=False)
+            .query(kind, title=q)
+            .source(["code"])
+            .extra(size=TOP)
+        )
+        return [hit.code for hit in search.using(es()).execute()]
+
+    return run
 
 
-def phrase_prefix(q: str) -> list[str]:
-    """The textbook completion: the typed text as a phrase whose last word is a prefix, on the
-    official descriptor, BM25."""
-    from elasticsearch.dsl import Search
-
-    from search.documents import alias
-
-    search = (
-        Search(index=alias())
-        .filter("term", system=SYSTEM)
-        .exclude("term", in_force=False)
-        .query("match_phrase_prefix", title=q)
-        .source(["code"])
-        .extra(size=TOP)
-    )
-    return [hit.code for hit in search.using(es()).execute()]
+baseline = on_descriptor("match")  # plain BM25
+phrase_prefix = on_descriptor("match_phrase_prefix")  # the textbook completion
 
 
 def first_rank(judged: Judged, codes: list[str]) -> int | None:
