@@ -16,7 +16,6 @@ from datetime import date, datetime
 from django.conf import settings
 from django.core.cache import cache, caches
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from rest_framework_api_key.models import APIKey
 
@@ -45,8 +44,13 @@ class ApiKeyGrant:
         return self.expires_at is not None and self.expires_at < timezone.now()
 
     def held(self) -> frozenset[str]:
-        today = timezone.localdate()
-        return frozenset(s for s, until in self.licences if until is None or until >= today)
+        return current_systems(self.licences)
+
+
+def current_systems(licences) -> frozenset[str]:
+    """The systems of `licences` ((system, valid_until) pairs) that are in force today."""
+    today = timezone.localdate()
+    return frozenset(system for system, until in licences if until is None or until >= today)
 
 
 class GrantCache:
@@ -194,15 +198,10 @@ def licensed_systems(request) -> frozenset[str]:
     grant = request_api_key(request)
     if grant is not None and grant.organisation_id:
         held = grant.held()
+    elif organisation := _user_organisation(request):
+        rows = Licence.objects.filter(organisation_id=organisation)
+        held = current_systems(rows.values_list("system", "valid_until"))
     else:
         held = frozenset()
-        organisation = _user_organisation(request)
-        if organisation:
-            today = timezone.localdate()
-            held = frozenset(
-                Licence.objects.filter(organisation_id=organisation)
-                .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=today))
-                .values_list("system", flat=True)
-            )
     setattr(request, _CACHE_ATTR, held)
     return held

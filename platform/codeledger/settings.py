@@ -182,11 +182,9 @@ if env.str("CACHE_URL", default=""):
     DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 # API keys resolved to their organisation's licences are kept in each process's memory at most
 # this long, and dropped at once when a key, a key's organisation or a licence changes (a stamp
-# in the shared cache; accounts/licensing.py). Off (0) without a shared cache: a change made in
-# one process could not reach the others.
-API_KEY_CACHE_SECONDS = env.int(
-    "API_KEY_CACHE_SECONDS", default=60 if env.str("CACHE_URL", default="") else 0
-)
+# in Redis; accounts/licensing.py). 0 turns that off; it is off anyway without Redis
+# (CACHE_URL): a change made in one process could not reach the others.
+API_KEY_CACHE_SECONDS = env.int("API_KEY_CACHE_SECONDS", default=60)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

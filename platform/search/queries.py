@@ -222,12 +222,11 @@ def _constant(query: Q, boost: float) -> Q:
 def _suggest_query(folded: str) -> Q:
     if not HAS_LETTER_OR_DIGIT.search(folded):  # "...": nothing to complete
         return Q("match_none")
-    should = []
-    if code := normalised_code(folded):
-        should += [
-            _constant(Q("term", normalised=code), CODE_BOOST),
-            _constant(Q("prefix", normalised=code), CODE_PREFIX_BOOST),
-        ]
+    code = normalised_code(folded)  # not empty: the text has a letter or digit
+    should = [
+        _constant(Q("term", normalised=code), CODE_BOOST),
+        _constant(Q("prefix", normalised=code), CODE_PREFIX_BOOST),
+    ]
     for field in SUGGEST_FIELDS:
         words = Q("match_bool_prefix", **{field: {"query": folded, "operator": "and"}})
         phrase = Q("match_phrase_prefix", **{field: {"query": folded}})
