@@ -8,7 +8,9 @@ TEST_DATABASE_URL (a PostgreSQL server URL), TEST_REDIS_URL or TEST_ELASTICSEARC
 import contextlib
 import os
 import shutil
+import socket
 import tempfile
+import threading
 import uuid
 from pathlib import Path
 
@@ -65,6 +67,49 @@ def redis_url(services_dir):
     server.start()
     yield server.url
     server.stop()
+
+
+class HungRedis:
+    """A server that takes connections and never answers: a hung Redis, or one whose replies are
+    lost. `connections` counts the connections it was sent."""
+
+    def __init__(self):
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.url = f"redis://127.0.0.1:{self.listener.getsockname()[1]}/0"
+        self.accepted: list[socket.socket] = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        with contextlib.suppress(OSError):  # closed
+            while True:
+                self.accepted.append(self.listener.accept()[0])
+
+    @property
+    def connections(self) -> int:
+        return len(self.accepted)
+
+    def close(self):
+        self.listener.close()
+        for sock in self.accepted:
+            sock.close()
+
+
+@pytest.fixture
+def hung_redis():
+    server = HungRedis()
+    yield server
+    server.close()
+
+
+def cache_options(*, timeout: float = 0.5, retry_after: float = 5.0) -> dict:
+    """The production cache's OPTIONS (settings.CACHES), with these timeouts."""
+    return {
+        "IGNORE_EXCEPTIONS": True,
+        "SOCKET_CONNECT_TIMEOUT": timeout,
+        "SOCKET_TIMEOUT": timeout,
+        "CONNECTION_POOL_CLASS": "codeledger.cache.CircuitBreakingPool",
+        "CONNECTION_POOL_KWARGS": {"retry_after": retry_after},
+    }
 
 
 @pytest.fixture(scope="session")

@@ -6,19 +6,122 @@ writes are dropped and django-redis logs each ignored error. What the cache hold
 only saves work (kept API key grants, rate-limit counts), so an outage costs it speed and rate
 limiting, not answers; django-allauth's rate limits fail closed instead (sign-in, sign-up and
 password reset are refused with the 429 page). /healthz reports the cache down.
+
+A Redis that does not answer at all (hung, or its packets dropped) would cost every cache call
+the socket timeout (CACHE_TIMEOUT): up to three a request. So each process's connection pool
+has a circuit breaker (CircuitBreakingPool, settings.CACHES): after a timeout or a lost
+connection, calls fail at once for CACHE_RETRY_AFTER seconds, then the next call tries Redis
+again. Neither redis-py nor django-redis has one; a breaker library would still need these
+same hooks into redis-py's connections, so it is written here.
 """
 
+import logging
 import socket
+import time
+from contextlib import contextmanager
 
 from django_redis.cache import RedisCache as DjangoRedisCache
 from django_redis.cache import omit_exception
 from django_redis.exceptions import ConnectionInterrupted
+from redis.connection import Connection, ConnectionPool, SSLConnection, UnixDomainSocketConnection
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 # What django-redis's own client treats as the cache being out of service.
 OUT_OF_SERVICE = (RedisConnectionError, RedisTimeoutError, ResponseError, socket.timeout)
+# Of those, Redis not answering (as opposed to answering with an error such as OOM).
+NOT_ANSWERING = (RedisConnectionError, RedisTimeoutError, socket.timeout)
+
+log = logging.getLogger(__name__)
+
+
+class CircuitBreaker:
+    """Open for `retry_after` seconds after Redis failed to answer: calls then fail at once
+    (ConnectionError, which django-redis ignores like any outage) instead of each waiting for
+    the timeout. The first call after that tries Redis again; a failure opens it again."""
+
+    def __init__(self, retry_after: float, server: str):
+        self.retry_after, self.server = retry_after, server
+        self.open_until = 0.0
+
+    def check(self) -> None:
+        if time.monotonic() < self.open_until:
+            raise RedisConnectionError(
+                f"Redis at {self.server} is skipped for {self.retry_after:g} s after it did "
+                "not answer (CACHE_RETRY_AFTER)"
+            )
+
+    @contextmanager
+    def watching(self):
+        try:
+            yield
+        except NOT_ANSWERING as error:
+            if time.monotonic() >= self.open_until:
+                log.warning(
+                    "Redis at %s did not answer (%s: %s); cache calls skip it for %g s",
+                    self.server,
+                    type(error).__name__,
+                    error,
+                    self.retry_after,
+                )
+            self.open_until = time.monotonic() + self.retry_after
+            raise
+
+
+class _Breaking:
+    """A redis-py connection that asks its pool's breaker before talking to Redis and tells it
+    when Redis did not answer."""
+
+    breaker: CircuitBreaker
+
+    def connect(self):
+        self.breaker.check()
+        with self.breaker.watching():
+            super().connect()
+
+    def send_packed_command(self, command, check_health=True):
+        self.breaker.check()  # connected already: this is where an open breaker stops a call
+        with self.breaker.watching():
+            super().send_packed_command(command, check_health=check_health)
+
+    def read_response(self, *args, **kwargs):
+        with self.breaker.watching():
+            return super().read_response(*args, **kwargs)
+
+
+class _BreakingConnection(_Breaking, Connection):
+    pass
+
+
+class _BreakingSSLConnection(_Breaking, SSLConnection):
+    pass
+
+
+class _BreakingUnixConnection(_Breaking, UnixDomainSocketConnection):
+    pass
+
+
+BREAKING = {
+    Connection: _BreakingConnection,
+    SSLConnection: _BreakingSSLConnection,
+    UnixDomainSocketConnection: _BreakingUnixConnection,
+}
+
+
+class CircuitBreakingPool(ConnectionPool):
+    """The cache's connection pool (redis://, rediss:// or unix://), one breaker per pool: per
+    process and Redis server."""
+
+    def __init__(self, connection_class=Connection, retry_after: float = 5.0, **kwargs):
+        server = kwargs.get("path") or f"{kwargs.get('host')}:{kwargs.get('port')}"
+        self.breaker = CircuitBreaker(retry_after, server)
+        super().__init__(connection_class=BREAKING[connection_class], **kwargs)
+
+    def make_connection(self):
+        connection = super().make_connection()
+        connection.breaker = self.breaker
+        return connection
 
 
 class RedisCache(DjangoRedisCache):

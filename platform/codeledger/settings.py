@@ -176,6 +176,11 @@ if env.str("CACHE_URL", default=""):
                 "IGNORE_EXCEPTIONS": True,
                 "SOCKET_CONNECT_TIMEOUT": env.float("CACHE_TIMEOUT", default=0.5),
                 "SOCKET_TIMEOUT": env.float("CACHE_TIMEOUT", default=0.5),
+                # A Redis that did not answer is skipped this long (codeledger/cache.py).
+                "CONNECTION_POOL_CLASS": "codeledger.cache.CircuitBreakingPool",
+                "CONNECTION_POOL_KWARGS": {
+                    "retry_after": env.float("CACHE_RETRY_AFTER", default=5.0)
+                },
             },
         }
     }

@@ -1,6 +1,9 @@
 """The shared cache (CACHE_URL): django-redis with an atomic counter; a Redis out of reach is a
-miss, not an error."""
+miss, not an error, and one that does not answer is skipped for a while."""
 
+import logging
+import os
+import signal
 import time
 import uuid
 
@@ -8,13 +11,9 @@ import redis
 
 from codeledger.cache import RedisCache, count
 from localservices import RedisServer
-from tests.conftest import make_user
+from tests.conftest import cache_options, make_user
 
-PRODUCTION_OPTIONS = {
-    "IGNORE_EXCEPTIONS": True,
-    "SOCKET_CONNECT_TIMEOUT": 0.5,
-    "SOCKET_TIMEOUT": 0.5,
-}
+PRODUCTION_OPTIONS = cache_options()
 
 
 def test_the_cache_stores_counts_and_values(redis_url):
@@ -75,3 +74,40 @@ def test_sign_in_is_refused_readably_while_the_cache_is_out_of_reach(settings, d
     response = client.post("/accounts/login/", {"login": "reader", "password": "pw-reader"})
     assert response.status_code == 429
     assert "too many" in response.content.decode().lower()
+
+
+def test_a_redis_that_does_not_answer_costs_one_timeout_not_one_per_call(hung_redis, caplog):
+    """Without the breaker every call would wait for the timeout on a fresh connection (three
+    calls for a keyed API request); with it, one call waits and the others fail at once, without
+    touching the server, and the outage is logged once."""
+    cache = RedisCache(hung_redis.url, {"OPTIONS": cache_options(timeout=0.2, retry_after=60)})
+    with caplog.at_level(logging.WARNING, logger="codeledger.cache"):
+        assert cache.get("grant", "missing") == "missing"
+        assert count(cache, "hits", 60) is None
+        assert not cache.set("grant", 1, 60)
+        assert cache.get("grant") is None
+    assert hung_redis.connections == 1
+    skipping = [r for r in caplog.records if "did not answer" in r.getMessage()]
+    assert len(skipping) == 1 and "skip it for 60 s" in skipping[0].getMessage()
+
+
+def test_the_cache_tries_a_hung_redis_again_and_recovers(services_dir):
+    """A real Redis, hung (SIGSTOP) and then resumed: while it hangs, calls are misses; after
+    CACHE_RETRY_AFTER the next call reaches it again and finds what was stored before."""
+    server = RedisServer(base=services_dir / f"redis-{uuid.uuid4().hex[:8]}")
+    server.start()
+    try:
+        cache = RedisCache(server.url, {"OPTIONS": cache_options(timeout=0.2, retry_after=0.5)})
+        assert cache.set("kept", "value", 60)
+        os.kill(server.process.pid, signal.SIGSTOP)
+        try:
+            assert cache.get("kept") is None  # the timeout: the breaker opens
+            assert count(cache, "hits", 60) is None  # at once
+        finally:
+            os.kill(server.process.pid, signal.SIGCONT)
+        assert cache.get("kept") is None  # still skipped: the pause is not over
+        time.sleep(0.6)
+        assert cache.get("kept") == "value"
+        assert count(cache, "hits", 60) == 1
+    finally:
+        server.stop()

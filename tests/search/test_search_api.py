@@ -8,6 +8,7 @@ from rest_framework_api_key.models import APIKey
 from editorial.services import actor_for, change_request_approve, change_request_submit
 from events.projections import catch_up
 from search.documents import alias
+from tests.conftest import cache_options
 
 from .conftest import refresh, register_codes
 
@@ -255,7 +256,7 @@ def test_the_api_answers_while_the_shared_cache_is_out_of_reach(indexed, setting
         "default": {
             "BACKEND": "codeledger.cache.RedisCache",
             "LOCATION": "redis://127.0.0.1:1/0",  # nobody there
-            "OPTIONS": {"IGNORE_EXCEPTIONS": True, "SOCKET_CONNECT_TIMEOUT": 0.5},
+            "OPTIONS": cache_options(),
         }
     }
     settings.API_KEY_CACHE_SECONDS = 60
@@ -275,6 +276,30 @@ def test_the_api_answers_while_the_shared_cache_is_out_of_reach(indexed, setting
     assert keyed.get("/api/v1/codes/search", {"q": "I21.4"}).status_code in (401, 403)
     health = anonymous.get("/healthz")
     assert health.status_code == 503 and health.json()["failing"] == ["cache"]
+
+
+def test_the_api_does_not_wait_on_a_hung_shared_cache(indexed, settings, hung_redis):
+    """A Redis that takes connections and never answers: the first cache call waits for the
+    timeout, then the breaker opens and every later call (a keyed request makes three) fails at
+    once without touching it: one connection for all these requests."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "codeledger.cache.RedisCache",
+            "LOCATION": hung_redis.url,
+            "OPTIONS": cache_options(timeout=0.2, retry_after=60),
+        }
+    }
+    settings.API_KEY_CACHE_SECONDS = 60
+    _, key = APIKey.objects.create_key(name="consumer")
+    keyed, anonymous = APIClient(), APIClient()
+    keyed.credentials(HTTP_AUTHORIZATION=f"Api-Key {key}")
+    for q in ("I21.4", "I21", "infarction"):
+        search = keyed.get("/api/v1/codes/search", {"q": q})
+        assert search.status_code == 200 and search.json()["hits"]
+        assert anonymous.get("/api/v1/codes/suggest", {"q": q}).json()["suggestions"]
+    assert hung_redis.connections == 1
+    health = anonymous.get("/healthz")
+    assert health.status_code == 503 and "skipped" in health.json()["checks"]["cache"]["detail"]
 
 
 def test_the_index_lives_behind_an_alias(indexed):
