@@ -14,7 +14,8 @@ change requests, as `make run` does):
 - latency (p50/p95/p99) and requests/s of `/api/v1/codes/search` and `/api/v1/codes/suggest`
   at 1 and 8 concurrent clients (threads of this process), next to the identical query built
   with `build_search` / `build_suggest` (for an anonymous caller: licensed systems excluded, as
-  the API does) and sent straight to Elasticsearch with the Python client. The API is served
+  the API does) and sent straight to Elasticsearch with the Python client; the paths take
+  turns in four rounds and each row pools its rounds (ROUNDS). The API is served
   as in production: gunicorn with deploy/gunicorn.conf.py (sync workers, one per concurrent
   client: 8), production settings (DEBUG off), the throttle counts in Redis (CACHE_URL), called
   over HTTP on loopback behind a TLS proxy's X-Forwarded-Proto header. So an API row is the
@@ -72,7 +73,10 @@ REBUILD_AIM_CODES, REBUILD_AIM_SECONDS = 170_000, 60.0
 CLIENT_COUNTS = (1, 8)
 API_WORKERS = max(CLIENT_COUNTS)  # gunicorn sync workers: one per concurrent client
 API_HEADERS = {"Accept": "application/json", "X-Forwarded-Proto": "https"}
-REQUESTS_PER_RUN = {"search": 128, "suggest": 320}
+REQUESTS_PER_RUN = {"search": 256, "suggest": 640}
+# The paths (API, API key, bare WSGI, direct) take turns in this many rounds, each a share of
+# the requests, and each row pools its rounds: a slow spell of the machine falls on all alike.
+ROUNDS = 4
 SLOWEST_SHOWN = 5
 P95_AIM_RATIO = 1.5
 PROJECTOR_AIM_RATIO = 0.7
@@ -506,7 +510,8 @@ def client_loop(endpoint, via, offset, count, start: threading.Barrier) -> list[
 
 
 def measure_load(endpoint: str, via: str, clients: int) -> Row:
-    count = REQUESTS_PER_RUN[endpoint] // clients
+    """One round: each client makes its share of the round's requests."""
+    count = REQUESTS_PER_RUN[endpoint] // clients // ROUNDS
     stride = max(1, len(QUERIES[endpoint]) // clients)  # clients start on different queries
     start = threading.Barrier(clients + 1)
     with ThreadPoolExecutor(max_workers=clients) as pool:
@@ -537,6 +542,21 @@ def measure_load(endpoint: str, via: str, clients: int) -> Row:
     return Row(name, len(samples), seconds, [ms for _, ms in samples], by_query)
 
 
+def pooled(runs: list[Row]) -> Row:
+    """The rounds of one path as one row."""
+    by_query: dict[str, list[float]] = {}
+    for run in runs:
+        for q, latencies in run.by_query.items():
+            by_query.setdefault(q, []).extend(latencies)
+    return Row(
+        runs[0].name,
+        sum(run.count for run in runs),
+        sum(run.seconds for run in runs),
+        [ms for run in runs for ms in run.latencies_ms],
+        by_query,
+    )
+
+
 def check_same_answers(endpoint: str) -> None:
     """Warm every query up on every path and make sure the API and the direct query find the
     same codes (and the floor the same answers as the API)."""
@@ -564,10 +584,11 @@ def latency_rows(endpoint: str) -> list[Row]:
     check_same_answers(endpoint)
     rows = []
     for clients in CLIENT_COUNTS:
-        api = measure_load(endpoint, "api", clients)
-        keyed = measure_load(endpoint, "api key", clients)
-        floor = measure_load(endpoint, "floor", clients)
-        direct = measure_load(endpoint, "direct", clients)
+        rounds = [
+            [measure_load(endpoint, via, clients) for via in ("api", "api key", "floor", "direct")]
+            for _ in range(ROUNDS)
+        ]
+        api, keyed, floor, direct = (pooled(runs) for runs in zip(*rounds, strict=True))
         for row in (api, keyed, floor):
             ratio = row.percentile(95) / direct.percentile(95)
             row.ratio = f"p95 {ratio:.2f}x direct"
