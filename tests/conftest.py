@@ -89,6 +89,8 @@ class HungRedis:
         return len(self.accepted)
 
     def close(self):
+        with contextlib.suppress(OSError):
+            self.listener.shutdown(socket.SHUT_RDWR)  # wakes the thread blocked in accept()
         self.listener.close()
         for sock in self.accepted:
             sock.close()
@@ -96,9 +98,12 @@ class HungRedis:
 
 @pytest.fixture
 def hung_redis():
+    from django_redis.pool import ConnectionFactory
+
     server = HungRedis()
     yield server
     server.close()
+    ConnectionFactory._pools.pop(server.url, None)  # django-redis keeps pools by URL
 
 
 def cache_options(*, timeout: float = 0.5, retry_after: float = 5.0) -> dict:

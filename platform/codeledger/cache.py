@@ -9,9 +9,10 @@ password reset are refused with the 429 page). /healthz reports the cache down.
 
 A Redis that does not answer at all (hung, or its packets dropped) would cost every cache call
 the socket timeout (CACHE_TIMEOUT): up to three a request. So each process's connection pool
-has a circuit breaker (CircuitBreakingPool, settings.CACHES): after a timeout or a lost
-connection, calls fail at once for CACHE_RETRY_AFTER seconds, then the next call tries Redis
-again. Neither redis-py nor django-redis has one; a breaker library would still need these
+has a circuit breaker (CircuitBreakingPool, settings.CACHES): after a timeout, calls fail at
+once for CACHE_RETRY_AFTER seconds, then the next call tries Redis again. Errors that come fast
+(a refused or reset connection, LOADING, a wrong password, OOM) cost no wait and do not open
+it. Neither redis-py nor django-redis has a breaker; a breaker library would still need these
 same hooks into redis-py's connections, so it is written here.
 """
 
@@ -30,14 +31,14 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 
 # What django-redis's own client treats as the cache being out of service.
 OUT_OF_SERVICE = (RedisConnectionError, RedisTimeoutError, ResponseError, socket.timeout)
-# Of those, Redis not answering (as opposed to answering with an error such as OOM).
-NOT_ANSWERING = (RedisConnectionError, RedisTimeoutError, socket.timeout)
+# Of those, the ones that cost a wait: Redis did not answer within CACHE_TIMEOUT.
+NOT_ANSWERING = (RedisTimeoutError, socket.timeout)
 
 log = logging.getLogger(__name__)
 
 
 class CircuitBreaker:
-    """Open for `retry_after` seconds after Redis failed to answer: calls then fail at once
+    """Open for `retry_after` seconds after Redis did not answer in time: calls then fail at once
     (ConnectionError, which django-redis ignores like any outage) instead of each waiting for
     the timeout. The first call after that tries Redis again; a failure opens it again."""
 
@@ -114,7 +115,7 @@ class CircuitBreakingPool(ConnectionPool):
     process and Redis server."""
 
     def __init__(self, connection_class=Connection, retry_after: float = 5.0, **kwargs):
-        server = kwargs.get("path") or f"{kwargs.get('host')}:{kwargs.get('port')}"
+        server = kwargs.get("path") or f"{kwargs.get('host')}:{kwargs.get('port', 6379)}"
         self.breaker = CircuitBreaker(retry_after, server)
         super().__init__(connection_class=BREAKING[connection_class], **kwargs)
 

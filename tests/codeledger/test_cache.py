@@ -111,3 +111,23 @@ def test_the_cache_tries_a_hung_redis_again_and_recovers(services_dir):
         assert count(cache, "hits", 60) == 1
     finally:
         server.stop()
+
+
+def test_a_redis_that_refuses_or_restarts_is_used_again_at_once(services_dir):
+    """Errors that come at once cost no wait, so they do not open the breaker: a Redis that is
+    down (connections refused) and back, or restarted under pooled connections, is used again
+    by the very next call."""
+    server = RedisServer(base=services_dir / f"redis-{uuid.uuid4().hex[:8]}")
+    server.start()
+    try:
+        cache = RedisCache(server.url, {"OPTIONS": cache_options(timeout=0.2, retry_after=60)})
+        assert cache.set("kept", "value", 60)
+        server.stop()
+        assert cache.get("kept") is None  # refused: a miss
+        server.start()  # same port, empty (no persistence)
+        assert cache.set("again", "value", 60) and cache.get("again") == "value"
+        server.stop()
+        server.start()
+        assert cache.get("again") is None and count(cache, "hits", 60) == 1
+    finally:
+        server.stop()
