@@ -24,7 +24,9 @@ def _check_database() -> dict:
 def _check_broker() -> dict:
     if settings.CELERY_TASK_ALWAYS_EAGER:
         return {"status": "eager", "detail": "no broker configured: tasks run after commit"}
-    with Connection(settings.CELERY_BROKER_URL, connect_timeout=2) as broker:
+    # Bounded: a hung broker is "down" within seconds, not a request held until gunicorn kills it.
+    bounded = {"socket_timeout": 2, "socket_connect_timeout": 2}
+    with Connection(settings.CELERY_BROKER_URL, transport_options=bounded) as broker:
         broker.ensure_connection(max_retries=1, timeout=2)
     return {"status": "up"}
 

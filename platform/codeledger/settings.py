@@ -289,6 +289,13 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A broker that stops answering (hung, or its packets dropped) would hold a publish, and the
+# request that makes it, forever: kombu waits without limit unless given a socket timeout.
+BROKER_TIMEOUT = env.float("BROKER_TIMEOUT", default=5.0)
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "socket_timeout": BROKER_TIMEOUT,
+    "socket_connect_timeout": BROKER_TIMEOUT,
+}
 # The worker logs through LOGGING below (JSON lines with request and task ids), not its own.
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 

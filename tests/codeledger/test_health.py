@@ -1,5 +1,7 @@
 """/healthz names each service and answers 503 when one is down."""
 
+import threading
+
 import pytest
 
 
@@ -25,6 +27,22 @@ def test_healthz_checks_a_real_broker(client, settings, redis_url):
     response = client.get("/healthz")
     assert response.status_code == 503
     assert response.json()["failing"] == ["broker"]
+
+
+@pytest.mark.django_db
+def test_healthz_answers_while_the_broker_hangs(client, settings, hung_redis):
+    """A broker that takes connections and never answers: /healthz says so (503, broker down)
+    instead of waiting on it until the web server kills the worker."""
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    settings.CELERY_BROKER_URL = hung_redis.url
+    answers = []
+    probe = threading.Thread(target=lambda: answers.append(client.get("/healthz")), daemon=True)
+    probe.start()
+    probe.join(timeout=60)  # a liveness bound, not a speed: without a timeout it never ends
+    assert answers, "/healthz did not answer while the broker hangs"
+    assert answers[0].status_code == 503
+    assert answers[0].json()["failing"] == ["broker"]
+    assert hung_redis.connections >= 1  # it did try the broker
 
 
 @pytest.mark.slow
