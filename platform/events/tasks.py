@@ -25,7 +25,9 @@ def request_catch_up() -> None:
         catch_up_all()
         return
     try:
-        catch_up_projections.delay()
+        # No publish retries: against a broker that does not answer, each would wait
+        # BROKER_TIMEOUT again (Celery's default policy: four attempts, reconnecting between).
+        catch_up_projections.apply_async(retry=False)
     except Exception:  # the broker is down: the beat schedule catches up later
         log.warning(
             "could not enqueue the catch-up task; the periodic catch-up will run it", exc_info=True

@@ -77,3 +77,29 @@ def test_an_append_is_projected_by_the_worker_after_commit(celery_worker_process
 
     assert wait_until(projected), "the worker never caught the projection up"
     assert StreamSummary.objects.get(stream="account:a").version == 1
+
+
+def test_the_catch_up_request_gives_up_on_a_broker_that_does_not_answer(hung_redis):
+    """After a commit, the request for a catch-up task must not hold the request that committed:
+    against a broker that takes the connection and never answers, it gives up after
+    BROKER_TIMEOUT and says so (the beat's periodic catch-up runs the work). Without a socket
+    timeout kombu would wait forever: the subprocess's own timeout would fail this test."""
+    code = (
+        "import django; django.setup()\n"
+        "from events.tasks import request_catch_up\n"
+        "request_catch_up()\n"
+        "print('returned')\n"
+    )
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(REPO / "platform"),
+        "DJANGO_SETTINGS_MODULE": "codeledger.settings",
+        "CELERY_BROKER_URL": hung_redis.url,
+        "BROKER_TIMEOUT": "1",
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert done.stdout.strip() == "returned", done.stderr[-2000:]
+    assert "could not enqueue the catch-up task" in done.stderr
+    assert hung_redis.connections >= 1  # it did try the broker
