@@ -4,14 +4,19 @@
 how far it got, what it found) so the page and the API can show it while it runs and after.
 """
 
+import logging
+
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
 from audit.models import VerificationRun
 from audit.tasks import verify_log
 from events.canonical import canonical_time
 from events.integrity import Digest
 from events.store import head_hash, head_position
+
+log = logging.getLogger(__name__)
 
 
 def head() -> dict:
@@ -47,8 +52,26 @@ def start(*, requested_by: str, digest: Digest | None = None) -> tuple[Verificat
         if settings.CELERY_TASK_ALWAYS_EAGER:
             transaction.on_commit(lambda: verify_log(run_id))
         else:
-            transaction.on_commit(lambda: verify_log.delay(run_id))
+            transaction.on_commit(lambda: queue(run_id))
+    if not settings.CELERY_TASK_ALWAYS_EAGER:
+        run.refresh_from_db()  # queue() may have ended it
     return run, True
+
+
+def queue(run_id: str) -> None:
+    """Send the run's task. A broker that does not take it ends the run as an error, which the
+    auditor sees and can start again, instead of a run queued forever that every later request
+    would be handed as "already under way"."""
+    try:
+        verify_log.delay(run_id)
+    except Exception as error:
+        log.warning("verification %s could not be queued", run_id, exc_info=True)
+        VerificationRun.objects.filter(pk=run_id, status=VerificationRun.QUEUED).update(
+            status=VerificationRun.ERROR,
+            error=f"could not be queued ({type(error).__name__}: the task broker did not take "
+            "it); start a new verification",
+            finished_at=timezone.now(),
+        )
 
 
 def digest_of(run: VerificationRun) -> Digest:

@@ -1,8 +1,13 @@
 """Integrity for auditors: verification runs (API and page), exact positions, digests."""
 
 import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.db import connection, transaction
 
 from audit.models import VerificationRun
@@ -12,6 +17,7 @@ from events.store import NewEvent, append
 pytestmark = pytest.mark.django_db(transaction=True)
 
 API = "/api/v1/audit/integrity"
+REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -113,3 +119,34 @@ def test_only_auditors_and_admins_start_a_verification(as_user, client, people, 
     assert client.post("/audit/integrity/verify").status_code == 403
     assert "Verify the whole log" not in client.get("/audit/integrity").content.decode()
     assert VerificationRun.objects.count() == 0
+
+
+def test_a_run_the_broker_does_not_take_ends_as_an_error_not_queued_forever(as_user, log_of_twelve):
+    """With a broker that refuses the task, the run must not stay queued: every later request
+    would be handed it as "already under way", and no verification could ever start again."""
+    db = settings.DATABASES["default"]
+    code = (
+        "import django; django.setup()\n"
+        "from audit.integrity import start\n"
+        "run, created = start(requested_by='audrey')\n"
+        "print(run.pk, run.status, created)\n"
+    )
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(REPO / "platform"),
+        "DJANGO_SETTINGS_MODULE": "codeledger.settings",
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "CELERY_BROKER_URL": "redis://127.0.0.1:1/0",  # nobody there
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    run_id, status, created = done.stdout.split()
+    assert (status, created) == ("error", "True")  # what the caller is shown
+    run = VerificationRun.objects.get(pk=run_id)
+    assert run.status == VerificationRun.ERROR and "could not be queued" in run.error
+    auditor = as_user("audrey")
+    again = auditor.post(f"{API}/verifications", {}, format="json")
+    assert again.status_code == 202
+    assert auditor.get(again["Location"]).json()["status"] == "ok"  # a new run, and it ran
