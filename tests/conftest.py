@@ -117,6 +117,16 @@ def cache_options(*, timeout: float = 0.5, retry_after: float = 5.0) -> dict:
     }
 
 
+def redis_caches(location: str, *, key_prefix: str = "", **options) -> dict:
+    """settings.CACHES as production has it with CACHE_URL=`location` (cache_options)."""
+    default = {
+        "BACKEND": "codeledger.cache.RedisCache",
+        "LOCATION": location,
+        "OPTIONS": cache_options(**options),
+    }
+    return {"default": {**default, "KEY_PREFIX": key_prefix} if key_prefix else default}
+
+
 @pytest.fixture(scope="session")
 def django_db_modify_db_settings(postgres_url):
     """Tests run against PostgreSQL, never the embedded SQLite default."""

@@ -20,7 +20,7 @@ from codeledger.elastic import elasticsearch_client
 from editorial.services import actor_for, change_request_approve, change_request_submit
 from events.projections import catch_up
 from search.documents import alias
-from tests.conftest import make_user
+from tests.conftest import make_user, redis_caches
 
 from .conftest import SECRET_WORDS
 
@@ -168,13 +168,7 @@ def test_an_api_key_search_reads_the_key_once(licensed, django_assert_num_querie
 def kept_grants(settings, redis_url):
     """Production's setting: the cache is Redis (a key prefix of this test's own), and API
     keys' grants are kept in memory between requests."""
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "codeledger.cache.RedisCache",
-            "LOCATION": redis_url,
-            "KEY_PREFIX": f"test-{uuid.uuid4().hex}",
-        }
-    }
+    settings.CACHES = redis_caches(redis_url, key_prefix=f"test-{uuid.uuid4().hex}")
     settings.API_KEY_CACHE_SECONDS = 60
     GRANTS.clear()
     yield
@@ -267,13 +261,7 @@ def test_kept_grants_are_dropped_while_the_cache_is_out_of_reach(licensed, kept_
     key = licensed["keys"]["holder"]
     client = api_client(key)
     assert search_codes(client) == ["99990"]  # kept, Redis up
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "codeledger.cache.RedisCache",
-            "LOCATION": "redis://127.0.0.1:1/0",  # nobody there
-            "OPTIONS": {"IGNORE_EXCEPTIONS": True},
-        }
-    }
+    settings.CACHES = redis_caches("redis://127.0.0.1:1/0")  # nobody there
     api_key = APIKey.objects.get_from_key(key)
     api_key.revoked = True
     api_key.save()  # the new stamp cannot be written (logged)

@@ -11,7 +11,7 @@ import redis
 
 from codeledger.cache import RedisCache, count
 from localservices import RedisServer
-from tests.conftest import cache_options, make_user
+from tests.conftest import cache_options, make_user, redis_caches
 
 PRODUCTION_OPTIONS = cache_options()
 
@@ -46,13 +46,7 @@ def test_a_redis_that_refuses_writes_is_out_of_service_too(services_dir, setting
         cache = RedisCache(full.url, {"OPTIONS": PRODUCTION_OPTIONS})
         assert count(cache, "hits", 60) is None
         assert cache.get("anything") is None
-        settings.CACHES = {
-            "default": {
-                "BACKEND": "codeledger.cache.RedisCache",
-                "LOCATION": full.url,
-                "OPTIONS": PRODUCTION_OPTIONS,
-            }
-        }
+        settings.CACHES = redis_caches(full.url)
         health = client.get("/healthz")
         assert health.status_code == 503 and health.json()["failing"] == ["cache"]
         assert "OutOfMemoryError" in health.json()["checks"]["cache"]["detail"]
@@ -63,13 +57,7 @@ def test_a_redis_that_refuses_writes_is_out_of_service_too(services_dir, setting
 def test_sign_in_is_refused_readably_while_the_cache_is_out_of_reach(settings, db, client):
     """django-allauth's sign-in rate limit needs the cache and fails closed (a guard against
     guessing passwords): a readable 429 page, not a server error."""
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "codeledger.cache.RedisCache",
-            "LOCATION": "redis://127.0.0.1:1/0",
-            "OPTIONS": PRODUCTION_OPTIONS,
-        }
-    }
+    settings.CACHES = redis_caches("redis://127.0.0.1:1/0")
     make_user("reader")
     response = client.post("/accounts/login/", {"login": "reader", "password": "pw-reader"})
     assert response.status_code == 429

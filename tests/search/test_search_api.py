@@ -8,7 +8,7 @@ from rest_framework_api_key.models import APIKey
 from editorial.services import actor_for, change_request_approve, change_request_submit
 from events.projections import catch_up
 from search.documents import alias
-from tests.conftest import cache_options
+from tests.conftest import redis_caches
 
 from .conftest import refresh, register_codes
 
@@ -252,13 +252,7 @@ def test_anonymous_use_is_throttled_with_retry_after(indexed, settings):
 def test_the_api_answers_while_the_shared_cache_is_out_of_reach(indexed, settings):
     """Redis (CACHE_URL) holds rate-limit counts and kept API key grants: without it requests
     go on, unthrottled and reading keys from the database, and /healthz says it is down."""
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "codeledger.cache.RedisCache",
-            "LOCATION": "redis://127.0.0.1:1/0",  # nobody there
-            "OPTIONS": cache_options(),
-        }
-    }
+    settings.CACHES = redis_caches("redis://127.0.0.1:1/0")  # nobody there
     settings.API_KEY_CACHE_SECONDS = 60
     anonymous = APIClient()
     search = anonymous.get("/api/v1/codes/search", {"q": "I21.4"})
@@ -282,13 +276,7 @@ def test_the_api_does_not_wait_on_a_hung_shared_cache(indexed, settings, hung_re
     """A Redis that takes connections and never answers: the first cache call waits for the
     timeout, then the breaker opens and every later call (a keyed request makes three) fails at
     once without touching it: one connection for all these requests."""
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "codeledger.cache.RedisCache",
-            "LOCATION": hung_redis.url,
-            "OPTIONS": cache_options(timeout=0.2, retry_after=60),
-        }
-    }
+    settings.CACHES = redis_caches(hung_redis.url, timeout=0.2, retry_after=60)
     settings.API_KEY_CACHE_SECONDS = 60
     _, key = APIKey.objects.create_key(name="consumer")
     keyed, anonymous = APIClient(), APIClient()
