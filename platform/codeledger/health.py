@@ -24,8 +24,10 @@ def _check_database() -> dict:
 def _check_broker() -> dict:
     if settings.CELERY_TASK_ALWAYS_EAGER:
         return {"status": "eager", "detail": "no broker configured: tasks run after commit"}
-    # Bounded: a hung broker is "down" within seconds, not a request held until gunicorn kills it.
-    bounded = {"socket_timeout": 2, "socket_connect_timeout": 2}
+    # The app's broker options, with 2 s: a hung broker is "down" within seconds, not a request
+    # held until gunicorn kills the worker.
+    options = settings.CELERY_BROKER_TRANSPORT_OPTIONS
+    bounded = {**options, "socket_timeout": 2, "socket_connect_timeout": 2}
     with Connection(settings.CELERY_BROKER_URL, transport_options=bounded) as broker:
         broker.ensure_connection(max_retries=1, timeout=2)
     return {"status": "up"}
