@@ -61,15 +61,14 @@ def build_log() -> int:
     """Append the year's events in batches; the number appended."""
     from tqdm import tqdm
 
-    from editorial.events import (
+    from codes.events import CodeRegistered, CodeRevised
+    from events.store import NewEvent, StreamAppend, append_streams
+    from review.events import (
         ChangeRequestApproved,
         ChangeRequestCommented,
         ChangeRequestRejected,
         ChangeRequestSubmitted,
-        CodeRegistered,
-        CodeRevised,
     )
-    from events.store import NewEvent, StreamAppend, append_streams
 
     def code(n: int) -> str:
         return f"E{11 + n // 1000:02d}.{n % 1000:03d}"

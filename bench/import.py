@@ -80,7 +80,7 @@ def configure_django(database_url: str, elasticsearch_url: str) -> None:
 
 
 def read(source: str) -> tuple[list, Row]:
-    from editorial.sources import read_source
+    from codesets.sources import read_source
 
     began = time.perf_counter()
     codes = list(read_source(source))
@@ -88,8 +88,8 @@ def read(source: str) -> tuple[list, Row]:
 
 
 def import_set(source: str, codes: list) -> Row:
-    from editorial.importing import import_codes
-    from editorial.sources import SOURCES
+    from codesets.importing import import_codes
+    from codesets.sources import SOURCES
 
     began = time.perf_counter()
     summary = import_codes(

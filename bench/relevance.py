@@ -10,7 +10,7 @@ it, written by hand: "K80.-" is K80 and every code under it), in one run on one 
 Figures per system, overall and per category:
 - recall@10: the share of queries with at least one accepted code in the top 10;
 - MRR: the mean of 1/rank of the first accepted code (0 when none is in the top 10).
-Queries whose text is itself one of the curated lay terms (platform/editorial/data/lay_terms.csv)
+Queries whose text is itself one of the curated lay terms (platform/review/data/lay_terms.csv)
 are counted apart too ("seeded"), so the effect of that content can be told from the rest.
 
 Every judged code is checked first: it must be a document of the index (the query set is
@@ -42,7 +42,7 @@ sys.path.insert(0, str(REPO / "platform"))
 
 QUERIES = REPO / "bench" / "relevance_queries.json"
 SUGGEST_QUERIES = REPO / "bench" / "suggest_queries.json"
-LAY_TERMS = REPO / "platform" / "editorial" / "data" / "lay_terms.csv"
+LAY_TERMS = REPO / "platform" / "review" / "data" / "lay_terms.csv"
 TOP = 10
 FULL_IMPORT = 90_000
 AIM_RECALL, AIM_MRR = 0.90, 0.70

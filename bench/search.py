@@ -212,8 +212,8 @@ def es():
 
 
 def import_codes() -> Row:
-    from editorial.importing import import_codes as run_import
-    from editorial.sources import read_source
+    from codesets.importing import import_codes as run_import
+    from codesets.sources import read_source
 
     say(f"importing {SOURCE} (append only, no projection) ...")
     began = time.perf_counter()
@@ -454,7 +454,7 @@ def hidden_from_anonymous() -> list[str]:
     holding no licence): the API excludes them from its query, so the direct query does too."""
     from django.http import HttpRequest
 
-    from editorial.licences import unlicensed_systems
+    from accounts.licensing import unlicensed_systems
 
     return unlicensed_systems(HttpRequest())
 
@@ -678,7 +678,7 @@ def print_table(rows: list[Row], facts: str) -> None:
 def apply_lay_terms() -> Row:
     from django.core.management import call_command
 
-    from editorial.management.commands.lay_terms_import import SEED_FILE, read_seed
+    from review.management.commands.lay_terms_import import SEED_FILE, read_seed
 
     say("applying the curated lay terms (reviewed change requests) ...")
     began = time.perf_counter()

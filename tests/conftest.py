@@ -267,7 +267,7 @@ I21_4 = {
 @pytest.fixture
 def nstemi(db):
     """ICD-10-CM I21.4, registered as the initial import would (version 1)."""
-    from editorial.services import code_register
+    from codesets.actions import code_register
 
     return code_register(
         system="icd10cm", code="I21.4", content=I21_4, source="test", release="FY2025"

@@ -22,7 +22,7 @@ from django.core.signals import request_finished, request_started  # noqa: E402
 from django.http import HttpRequest  # noqa: E402
 from rest_framework.renderers import JSONRenderer  # noqa: E402
 
-from editorial.licences import unlicensed_systems  # noqa: E402
+from accounts.licensing import unlicensed_systems  # noqa: E402
 from search.api import search_results, suggest_results  # noqa: E402
 
 HIDDEN = unlicensed_systems(HttpRequest())  # an anonymous caller's exclusions, as the API's

@@ -1,7 +1,9 @@
 """Who may read licensed content: members and API keys of an organisation holding the licence.
 
 A licence names a code system ("cpt"). Callers ask `licensed_systems(request)` once per request
-and withhold the restricted fields of every other licensed system (editorial.content.redact).
+and withhold the restricted fields of every other licensed system (codes.redaction.redact);
+work on a licensed system's codes, change requests and releases needs the licence
+(`require_licence`).
 An API key's organisation and licences are kept in memory between requests (GrantCache).
 """
 
@@ -15,12 +17,14 @@ from datetime import date, datetime
 
 from django.conf import settings
 from django.core.cache import cache, caches
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 from rest_framework_api_key.models import APIKey
 
 from accounts.models import Licence, Membership
 from codeledger.cache import RedisCache
+from codes.systems import SYSTEMS
 
 _CACHE_ATTR = "_codeledger_licensed_systems"
 _KEY_ATTR = "_codeledger_api_key"
@@ -205,3 +209,39 @@ def licensed_systems(request) -> frozenset[str]:
         held = frozenset()
     setattr(request, _CACHE_ATTR, held)
     return held
+
+
+def unlicensed_systems(request) -> list[str]:
+    """Licensed systems the asker's organisation holds no licence for."""
+    held = licensed_systems(request)
+    return sorted(name for name, system in SYSTEMS.items() if system.licensed and name not in held)
+
+
+# URL keyword -> how to find the code system it is about ({"change_id": ...}). Each app that
+# routes by its own ids registers a lookup at start-up (review, codesets: apps.py).
+_SYSTEM_LOOKUPS: dict = {}
+
+
+def register_system_lookup(url_kwarg: str, lookup) -> None:
+    """`lookup(value) -> system name or None` for URLs that carry `url_kwarg`."""
+    _SYSTEM_LOOKUPS[url_kwarg] = lookup
+
+
+def _system_of(kwargs) -> str | None:
+    if "system" in kwargs:
+        return kwargs["system"]
+    for name, lookup in _SYSTEM_LOOKUPS.items():
+        if name in kwargs:
+            return lookup(kwargs[name])
+    return None
+
+
+def require_licence(request, kwargs: dict, *, system: str | None = None) -> None:
+    """Refuse (403) work on a code, change request or release of a licensed system the asker's
+    organisation holds no licence for; `kwargs` are the URL's (system, change_id, release_id)."""
+    system = system or _system_of(kwargs)
+    if system in unlicensed_systems(request):
+        label = SYSTEMS[system].label
+        raise PermissionDenied(
+            f"{label} content is licensed: working on it needs your organisation's {label} licence"
+        )

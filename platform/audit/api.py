@@ -11,14 +11,13 @@ from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.licensing import unlicensed_systems
 from audit import exports, integrity, selectors
 from audit.models import VerificationRun
+from codeledger.api import CODE_PARAMS, PeopleOnly, StrictSerializer
+from codeledger.domain import ADMIN, AUDITOR, actor_for
 from codeledger.problems import ProblemError
-from editorial import services
-from editorial.api import CODE_PARAMS, PeopleOnly, StrictSerializer
-from editorial.domain import ADMIN, AUDITOR
-from editorial.licences import unlicensed_systems
-from editorial.systems import SYSTEMS
+from codes.systems import SYSTEMS
 from events.integrity import Digest
 
 REQUEST_STATES = [
@@ -37,7 +36,7 @@ class Verifiers(permissions.BasePermission):
     def has_permission(self, request, view):
         if not request.user or not request.user.is_authenticated:
             return False
-        if not services.actor_for(request.user).roles & {AUDITOR, ADMIN}:
+        if not actor_for(request.user).roles & {AUDITOR, ADMIN}:
             raise PermissionDenied("running a verification needs the auditor or admin role")
         return True
 

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from audit.models import VerificationRun
 from audit.tasks import verify_log
+from codeledger.background import run_after_commit
 from events.canonical import canonical_time
 from events.integrity import Digest
 from events.store import head_hash, head_position
@@ -49,29 +50,23 @@ def start(*, requested_by: str, digest: Digest | None = None) -> tuple[Verificat
             digest_taken_at=digest.taken_at if digest else "",
         )
         run_id = str(run.pk)
-        if settings.CELERY_TASK_ALWAYS_EAGER:
-            transaction.on_commit(lambda: verify_log(run_id))
-        else:
-            transaction.on_commit(lambda: queue(run_id))
+        run_after_commit(verify_log, run_id, on_refused=lambda error: _not_queued(run_id, error))
     if not settings.CELERY_TASK_ALWAYS_EAGER:
-        run.refresh_from_db()  # queue() may have ended it
+        run.refresh_from_db()  # the broker may have refused it
     return run, True
 
 
-def queue(run_id: str) -> None:
-    """Send the run's task. A broker that does not take it ends the run as an error, which the
-    auditor sees and can start again, instead of a run queued forever that every later request
-    would be handed as "already under way"."""
-    try:
-        verify_log.delay(run_id)
-    except Exception as error:
-        log.warning("verification %s could not be queued", run_id, exc_info=True)
-        VerificationRun.objects.filter(pk=run_id, status=VerificationRun.QUEUED).update(
-            status=VerificationRun.ERROR,
-            error=f"could not be queued ({type(error).__name__}: the task broker did not take "
-            "it); start a new verification",
-            finished_at=timezone.now(),
-        )
+def _not_queued(run_id: str, error: Exception) -> None:
+    """A broker that does not take the run's task ends the run as an error, which the auditor
+    sees and can start again, instead of a run queued forever that every later request would
+    be handed as "already under way"."""
+    log.warning("verification %s could not be queued", run_id)
+    VerificationRun.objects.filter(pk=run_id, status=VerificationRun.QUEUED).update(
+        status=VerificationRun.ERROR,
+        error=f"could not be queued ({type(error).__name__}: the task broker did not take "
+        "it); start a new verification",
+        finished_at=timezone.now(),
+    )
 
 
 def digest_of(run: VerificationRun) -> Digest:

@@ -9,13 +9,15 @@ same read model, or earlier in the batch).
 from collections.abc import Sequence
 
 from audit.models import LogEntry
-from editorial import events as ev
-from editorial.content import FIELDS
-from editorial.systems import SYSTEMS
+from codes import events as code_events
+from codes.content import FIELDS
+from codes.systems import SYSTEMS
+from codesets import events as release_events
 from events import registry
 from events.bulk import bulk_insert
 from events.projections import Projector
 from events.store import RecordedEvent
+from review import events as change_events
 
 QUOTE_LIMIT = 160
 
@@ -60,17 +62,17 @@ def _code_summary(event, recorded: RecordedEvent) -> str:
     code = f"{_label(event.system)} {event.code}"
     meta = recorded.meta
     match event:
-        case ev.CodeRegistered():
+        case code_events.CodeRegistered():
             return f"{code} registered (v{recorded.version})" + _provenance(event, meta)
-        case ev.CodeRevised():
+        case code_events.CodeRevised():
             return f"{code} v{recorded.version} revised: {_fields(event.changes)}" + _provenance(
                 event, meta
             )
-        case ev.CodeRetired():
+        case code_events.CodeRetired():
             return f"{code} retired (v{recorded.version})" + _provenance(event, meta)
-        case ev.CodeReinstated():
+        case code_events.CodeReinstated():
             return f"{code} reinstated (v{recorded.version})" + _provenance(event, meta)
-        case ev.CommonDescriptionConfirmed():
+        case code_events.CommonDescriptionConfirmed():
             return f"{event.by} confirmed the common-language description of {code}"
     return f"{recorded.type} on {code}"
 
@@ -79,33 +81,33 @@ def _request_summary(event, code: str) -> str:
     on = f" ({code})" if code else ""
     request = f"change request {_short(event.change_id)}"
     match event:
-        case ev.ChangeRequestSubmitted(kind="new"):
+        case change_events.ChangeRequestSubmitted(kind="new"):
             return f"{event.proposer} proposed the new code {code} in {request}: " + _quote(
                 event.rationale
             )
-        case ev.ChangeRequestSubmitted(kind="revert"):
+        case change_events.ChangeRequestSubmitted(kind="revert"):
             return (
                 f"{event.proposer} proposed reverting {code} to version {event.reverts_version} "
                 f"in {request}: {_quote(event.rationale)}"
             )
-        case ev.ChangeRequestSubmitted():
+        case change_events.ChangeRequestSubmitted():
             return (
                 f"{event.proposer} proposed a change to {code} ({_fields(event.changes)}) in "
                 f"{request}: {_quote(event.rationale)}"
             )
-        case ev.ChangeRequestRevised():
+        case change_events.ChangeRequestRevised():
             return f"{event.by} revised {request}{on} ({_fields(event.changes)}): " + _quote(
                 event.rationale
             )
-        case ev.ChangeRequestCommented():
+        case change_events.ChangeRequestCommented():
             return f"{event.author} commented on {request}{on}: {_quote(event.text)}"
-        case ev.ChangeRequestApproved():
+        case change_events.ChangeRequestApproved():
             return f"{event.reviewer} approved {request}{on}, making version {event.code_version}"
-        case ev.ChangeRequestRejected():
+        case change_events.ChangeRequestRejected():
             return f"{event.reviewer} rejected {request}{on}: {_quote(event.reason)}"
-        case ev.ChangeRequestChangesRequested():
+        case change_events.ChangeRequestChangesRequested():
             return f"{event.reviewer} asked for changes to {request}{on}: {_quote(event.message)}"
-        case ev.ChangeRequestWithdrawn():
+        case change_events.ChangeRequestWithdrawn():
             return f"{event.by} withdrew {request}{on}"
     return f"{type(event).__name__} of {request}"
 
@@ -113,7 +115,7 @@ def _request_summary(event, code: str) -> str:
 def _release_summary(event, release: str) -> str:
     name = f"release {release}" if release else f"release {_short(event.release_id)}"
     match event:
-        case ev.ReleaseProposed():
+        case release_events.ReleaseProposed():
             counts = event.counts or {}
             sizes = ", ".join(
                 f"{counts[kind]} {kind}"
@@ -124,15 +126,15 @@ def _release_summary(event, release: str) -> str:
                 f"{event.proposer} proposed {name} of {_label(event.system)} from {event.source}"
                 + (f": {sizes}" if sizes else "")
             )
-        case ev.ReleaseItemsListed():
+        case release_events.ReleaseItemsListed():
             return f"{name}: {len(event.items)} items listed for review"
-        case ev.ReleaseItemsApplied():
+        case release_events.ReleaseItemsApplied():
             return f"{event.reviewer} approved and applied {len(event.codes)} items of {name}"
-        case ev.ReleaseItemsRejected():
+        case release_events.ReleaseItemsRejected():
             return f"{event.reviewer} rejected {len(event.codes)} items of {name}: " + _quote(
                 event.reason
             )
-        case ev.ReleaseItemsConflicted():
+        case release_events.ReleaseItemsConflicted():
             return (
                 f"{len(event.conflicts)} items of {name} could not be applied: their codes "
                 f"changed since the release was compared (approval by {event.reviewer})"
@@ -169,19 +171,19 @@ class ChangeLogProjector(Projector):
                 system="",
                 code="",
             )
-            if isinstance(event, ev.CODE_EVENTS):
+            if isinstance(event, code_events.CODE_EVENTS):
                 row.system, row.code = event.system, event.code
                 row.change_request = getattr(event, "change_request", None)
                 row.summary = _code_summary(event, recorded)
-            elif isinstance(event, ev.CHANGE_EVENTS):
-                if isinstance(event, ev.ChangeRequestSubmitted):
+            elif isinstance(event, change_events.CHANGE_EVENTS):
+                if isinstance(event, change_events.ChangeRequestSubmitted):
                     requests[event.change_id] = (event.system, event.code)
                 row.system, row.code = requests.get(event.change_id, ("", ""))
                 row.change_request = event.change_id
                 code = f"{_label(row.system)} {row.code}" if row.code else ""
                 row.summary = _request_summary(event, code)
-            elif isinstance(event, ev.RELEASE_EVENTS):
-                if isinstance(event, ev.ReleaseProposed):
+            elif isinstance(event, release_events.RELEASE_EVENTS):
+                if isinstance(event, release_events.ReleaseProposed):
                     releases[event.release_id] = (event.system, event.release)
                 row.system, release = releases.get(event.release_id, ("", ""))
                 row.release_id = event.release_id

@@ -8,13 +8,13 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from audit.models import LogEntry
-from editorial import selectors as editorial
-from editorial.content import FIELDS
-from editorial.diff import field_diff
-from editorial.domain import ADMIN
-from editorial.models import ChangeRequestEntry, CodeVersion
-from editorial.services import NotFound
-from editorial.systems import get_system
+from codeledger.domain import ADMIN, NotFound
+from codes.content import FIELDS
+from codes.diff import field_diff
+from codes.models import CodeVersion
+from codes.systems import get_system
+from review import selectors as review
+from review.models import ChangeRequestEntry
 
 ROLES = ("editor", "reviewer", "auditor", "admin", "system")
 ROLE_HELP = (
@@ -70,7 +70,7 @@ def change_log(filters: LogFilters) -> QuerySet[LogEntry]:
     if filters.change_request:
         rows = rows.filter(change_request=filters.change_request)
     if filters.request_state:
-        in_state = editorial.change_requests(status=filters.request_state).values("change_id")
+        in_state = review.change_requests(status=filters.request_state).values("change_id")
         rows = rows.filter(change_request__in=in_state)
     if filters.since:
         rows = rows.filter(recorded_at__gte=_day_start(filters.since))

@@ -17,16 +17,18 @@ from rest_framework.exceptions import ValidationError as ApiValidationError
 from audit import integrity, selectors
 from audit.api import REQUEST_STATES, LogFilterSerializer
 from audit.models import VerificationRun
-from editorial import domain, services
-from editorial import selectors as editorial_selectors
-from editorial.diff import content_diff
-from editorial.events import EDITORIAL_EVENT_TYPES
-from editorial.systems import SYSTEMS
-from editorial.views import STAFF, _require, not_found, screen
+from codeledger.domain import ADMIN, AUDITOR, STAFF, NotFound
+from codeledger.screens import not_found, require_roles, screen
+from codes import selectors as code_selectors
+from codes.diff import content_diff
+from codes.events import CODE_EVENT_TYPES
+from codes.systems import SYSTEMS
+from codesets.events import RELEASE_EVENT_TYPES
 from events.integrity import Digest
+from review.events import CHANGE_EVENT_TYPES
 
 PAGE_SIZE = 50
-VERIFIERS = frozenset({domain.AUDITOR, domain.ADMIN})
+VERIFIERS = frozenset({AUDITOR, ADMIN})
 
 
 def _errors(error: ApiValidationError) -> dict:
@@ -38,7 +40,7 @@ def _errors(error: ApiValidationError) -> dict:
 @require_GET
 def change_log(request):
     """The global change log, newest first, filtered; "older" pages by position."""
-    _require(request, STAFF, "The change log")
+    require_roles(request, STAFF, "The change log")
     query = request.GET.copy()
     before = query.pop("before", [None])[0]
     errors, rows, older = {}, [], None
@@ -71,7 +73,7 @@ def change_log(request):
             "systems": sorted(SYSTEMS.items()),
             "role_choices": selectors.ROLES,
             "request_states": REQUEST_STATES,
-            "event_types": sorted(EDITORIAL_EVENT_TYPES),
+            "event_types": sorted(CODE_EVENT_TYPES | CHANGE_EVENT_TYPES | RELEASE_EVENT_TYPES),
         },
         status=400 if errors else 200,
     )
@@ -102,21 +104,21 @@ def _moment(value: str, errors: dict, name: str):
 @require_GET
 def code_audit(request, system, code):
     """One code for auditors: timeline, blame, a diff of any two versions, content as of."""
-    _require(request, STAFF, "A code's audit trail")
+    require_roles(request, STAFF, "A code's audit trail")
     try:
         story = selectors.timeline(system=system, code=code)
         errors = {}
         blame_day = _date(request.GET.get("blame_as_of", ""), errors, "blame_as_of")
         blame = selectors.blame(system=system, code=code, as_of=blame_day)
-    except services.NotFound as error:
+    except NotFound as error:
         return not_found(request, f"No such code: {error}.")
     versions = [v["version"] for v in story["versions"]]
     compare = None
     old, new = request.GET.get("from"), request.GET.get("to")
     if old or new:
         if old in map(str, versions) and new in map(str, versions):
-            a = editorial_selectors.code_at_version(system=system, code=code, version=int(old))
-            b = editorial_selectors.code_at_version(system=system, code=code, version=int(new))
+            a = code_selectors.code_at_version(system=system, code=code, version=int(old))
+            b = code_selectors.code_at_version(system=system, code=code, version=int(new))
             compare = {
                 "from": int(old),
                 "to": int(new),
@@ -129,10 +131,10 @@ def code_audit(request, system, code):
     known_at = _moment(request.GET.get("known_at", ""), errors, "known_at")
     if (as_of or known_at) and not errors.keys() & {"as_of", "known_at"}:
         try:
-            as_of_view = editorial_selectors.code_as_of(
+            as_of_view = code_selectors.code_as_of(
                 system=system, code=code, as_of=as_of, known_at=known_at
             )
-        except services.NotFound as error:
+        except NotFound as error:
             errors["as_of"] = f"{error}."
     return render(
         request,
@@ -167,7 +169,7 @@ def _integrity(request, actor, *, digest_error: str = "", status: int = 200):
 @require_GET
 def integrity_page(request):
     """Head of the log, the latest verification (live progress), digest download."""
-    actor = _require(request, STAFF, "The integrity page")
+    actor = require_roles(request, STAFF, "The integrity page")
     if request.htmx and request.GET.get("part") == "run":
         return render(request, "audit/integrity.html#run", {"run": integrity.last_run()})
     return _integrity(request, actor)
@@ -177,7 +179,7 @@ def integrity_page(request):
 @require_POST
 def verify(request):
     """Start a verification (optionally against a pasted or uploaded digest)."""
-    actor = _require(request, VERIFIERS, "Running a verification")
+    actor = require_roles(request, VERIFIERS, "Running a verification")
     text = request.POST.get("digest", "").strip()
     if upload := request.FILES.get("digest_file"):
         text = upload.read(10_000).decode("utf-8", errors="replace").strip()

@@ -11,6 +11,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from codeledger.domain import DomainError, NotFound
 from events.store import ConcurrencyError, IdempotencyError
 
 CONTENT_TYPE = "application/problem+json"
@@ -62,10 +63,6 @@ def _field_errors(detail) -> dict:
 
 
 def exception_handler(exc, context):
-    # Imported here: the editorial domain sits above this project module.
-    from editorial.domain import DomainError
-    from editorial.services import NotFound
-
     if isinstance(exc, ProblemError):
         return problem(exc.status_code, exc.detail, slug=exc.slug, headers=exc.headers, **exc.extra)
     if isinstance(exc, DomainError):

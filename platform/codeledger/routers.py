@@ -1,6 +1,7 @@
 """Read-model queries from a PostgreSQL read replica (DATABASE_REPLICA_URL), where lag is safe.
 
-Only reads of read models (the apps in DATABASE_REPLICA_APPS, `editorial` by default) and only
+Only reads of read models (the apps in DATABASE_REPLICA_APPS: codes, review and
+codesets by default) and only
 inside `replica_reads()` go to the replica; the web middleware opens it for GET/HEAD requests
 of clients that have not just written. Everything else uses the primary: every write, the event
 log and projector checkpoints, sessions and users, and all Celery tasks (a projector reads and

@@ -100,7 +100,10 @@ INSTALLED_APPS = [
     "allauth.account",
     "codeledger",
     "events",
-    "editorial",
+    "codes",
+    "review",
+    "codesets",
+    "reference",
     "search",
     "audit",
 ]
@@ -160,7 +163,7 @@ if env.str("DATABASE_REPLICA_URL", default=""):
         environ.Env.db_url_config(env.str("DATABASE_REPLICA_URL"))
     )
 DATABASE_ROUTERS = ["codeledger.routers.ReadReplicaRouter"]
-DATABASE_REPLICA_APPS = env.list("DATABASE_REPLICA_APPS", default=["editorial"])
+DATABASE_REPLICA_APPS = env.list("DATABASE_REPLICA_APPS", default=["codes", "review", "codesets"])
 # After a write, the client reads from the primary this long (sees its own change at once).
 DATABASE_REPLICA_STICKY_SECONDS = env.int("DATABASE_REPLICA_STICKY_SECONDS", default=10)
 # Several processes share throttle counts and cached values through Redis (CACHE_URL); the
@@ -303,7 +306,7 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 EVENTS_CATCH_UP_AFTER_COMMIT = env.bool("EVENTS_CATCH_UP_AFTER_COMMIT", default=True)
 CELERY_BEAT_SCHEDULE = {
     "projections-catch-up": {"task": "events.tasks.catch_up_projections", "schedule": 5.0},
-    "publish-due-changes": {"task": "editorial.tasks.publish_due_changes", "schedule": 600.0},
+    "publish-due-changes": {"task": "codes.tasks.publish_due_changes", "schedule": 600.0},
     "reindex-due-codes": {"task": "search.tasks.reindex_due_codes", "schedule": 600.0},
 }
 

@@ -5,7 +5,6 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from codeledger.health import healthz
 from codeledger.metrics import metrics_view
 from codeledger.views import HomeView
-from search import views as search_views
 
 urlpatterns = [
     path("", HomeView.as_view(), name="home"),
@@ -14,13 +13,18 @@ urlpatterns = [
     # django-allauth: sign in/up/out, email verification, password reset (docs/accounts.md).
     path("accounts/", include("accounts.urls")),
     path("admin/", admin.site.urls),
-    path("api/v1/", include("search.urls")),
-    path("api/v1/", include("editorial.urls")),
-    path("api/v1/", include("audit.urls")),
+    # Each app's REST API (its api_urls.py) and pages (its urls.py).
+    path("api/v1/", include("search.api_urls")),
+    path("api/v1/", include("reference.api_urls")),
+    path("api/v1/", include("review.api_urls")),
+    path("api/v1/", include("codesets.api_urls")),
+    path("api/v1/", include("audit.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
-    path("search", search_views.search_page, name="search"),
-    path("search/suggest", search_views.suggest, name="search-suggest"),
-    path("", include("editorial.screen_urls")),
-    path("", include("audit.screen_urls")),
+    path("", include("search.urls")),
+    # Before the code page: "codes/new/preview" would otherwise be system "new", code "preview".
+    path("", include("review.urls")),
+    path("", include("reference.urls")),
+    path("", include("codesets.urls")),
+    path("", include("audit.urls")),
 ]

@@ -12,10 +12,10 @@ from events.canonical import GENESIS_HASH, canonical_time, chain_hash, event_con
 from events.models import Event
 from events.store import (
     RecordedEvent,
+    announce_on_commit,
     head_hash,
     iter_all,
     lock_appends,
-    request_catch_up_on_commit,
 )
 
 
@@ -242,5 +242,5 @@ def import_lines(
         Event.objects.bulk_create(pending)
         written += len(pending)
         if written:
-            request_catch_up_on_commit()
+            announce_on_commit()
     return ImportResult(read=read, written=written, skipped=skipped)

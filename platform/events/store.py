@@ -29,6 +29,7 @@ from events.canonical import (
 )
 from events.context import current_meta
 from events.models import Event
+from events.signals import events_committed
 
 log = logging.getLogger(__name__)
 
@@ -401,7 +402,7 @@ def append_streams(appends: Sequence[StreamAppend], *, meta: dict | None = None)
                 rows.append(row)
                 prev_hash = row[-1]
         positions = _insert(rows)
-        request_catch_up_on_commit()
+        announce_on_commit()
     return AppendResult(positions=positions, versions=current)
 
 
@@ -482,7 +483,7 @@ def load_new_streams(
         if progress and streams % LOAD_CHUNK:
             progress(streams % LOAD_CHUNK)
         if events:
-            request_catch_up_on_commit()
+            announce_on_commit()
         return LoadResult(streams=streams, events=events, last_position=head_position())
 
 
@@ -512,11 +513,14 @@ def _as_objects(rows: list[tuple]) -> list[Event]:
     return objects
 
 
-def request_catch_up_on_commit() -> None:
-    """Once the current transaction commits, let the projectors catch up (events.tasks)."""
-    from events.tasks import request_catch_up
+def announce_on_commit() -> None:
+    """Once the current transaction commits, send `events_committed` (events.signals): the
+    store knows nothing of who listens (events/apps.py connects the projection runner)."""
+    transaction.on_commit(_announce, robust=True)
 
-    transaction.on_commit(request_catch_up, robust=True)
+
+def _announce() -> None:
+    events_committed.send(sender=Event)
 
 
 def read_stream(

@@ -5,6 +5,7 @@ import logging
 from celery import shared_task
 from django.conf import settings
 
+from codeledger.background import run_after_commit
 from events.projections import catch_up_all
 
 log = logging.getLogger(__name__)
@@ -17,18 +18,13 @@ def catch_up_projections() -> list[dict]:
     return [result.__dict__ for result in results]
 
 
-def request_catch_up() -> None:
-    """Called after an append commits: one catch-up task (run in-process when eager)."""
-    if not settings.EVENTS_CATCH_UP_AFTER_COMMIT:
-        return
-    if settings.CELERY_TASK_ALWAYS_EAGER:
-        catch_up_all()
-        return
-    try:
-        # No publish retries: against a broker that does not answer, each would wait
-        # BROKER_TIMEOUT again (Celery's default policy: four attempts, reconnecting between).
-        catch_up_projections.apply_async(retry=False)
-    except Exception:  # the broker is down: the beat schedule catches up later
-        log.warning(
-            "could not enqueue the catch-up task; the periodic catch-up will run it", exc_info=True
-        )
+def request_catch_up(**signal_kwargs) -> None:
+    """Receives `events_committed` (events/apps.py): one catch-up task, run in-process when
+    tasks run eagerly. A broker that does not take it leaves the work to the periodic
+    catch-up (the beat schedule)."""
+    if settings.EVENTS_CATCH_UP_AFTER_COMMIT:
+        run_after_commit(catch_up_projections, robust=True, on_refused=_left_to_the_beat)
+
+
+def _left_to_the_beat(error: Exception) -> None:
+    log.warning("could not enqueue the catch-up task; the periodic catch-up will run it")

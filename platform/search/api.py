@@ -13,13 +13,12 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.licensing import request_api_key
+from accounts.licensing import request_api_key, unlicensed_systems
+from codeledger.api import ReadAccess, StrictSerializer
 from codeledger.elastic import elasticsearch_client
 from codeledger.problems import ProblemError
 from codeledger.throttling import RateLimitHeaders, WindowThrottle
-from editorial.api import ReadAccess, StrictSerializer
-from editorial.licences import unlicensed_systems
-from editorial.systems import SYSTEMS
+from codes.systems import SYSTEMS
 from events.models import ProjectorState
 from events.store import head_position
 from search.documents import alias

@@ -22,7 +22,7 @@ from elasticsearch.dsl import (
     token_filter,
 )
 
-from search.folding import fold
+from search.accents import strip_accents
 
 english = analyzer(
     "english_hunspell",
@@ -156,14 +156,14 @@ def document_source(
         "system": state.system,
         "code": state.code,
         "normalised": state.code.replace(".", "").lower(),
-        "title": fold(title),
+        "title": strip_accents(title),
         "display_title": title,
         "title_length": len(title),
-        "short_title": fold(content.get("short_descriptor") or ""),
-        "description": fold(content.get("common_description") or ""),
-        "lay_terms": [fold(t) for t in content.get("lay_terms") or []],
-        "inclusion_terms": [fold(t) for t in notes.get("inclusion_terms") or []],
-        "notes": [fold(t) for t in other_notes],
+        "short_title": strip_accents(content.get("short_descriptor") or ""),
+        "description": strip_accents(content.get("common_description") or ""),
+        "lay_terms": [strip_accents(t) for t in content.get("lay_terms") or []],
+        "inclusion_terms": [strip_accents(t) for t in notes.get("inclusion_terms") or []],
+        "notes": [strip_accents(t) for t in other_notes],
         "related": [r["code"] for r in content.get("related") or []],
         "chapter": content.get("chapter") or "",
         "block": content.get("block") or "",

@@ -16,8 +16,8 @@ from elasticsearch import ApiError, TransportError, helpers
 from elasticsearch import ConnectionError as ESConnectionError
 
 from codeledger.elastic import elasticsearch_client
-from editorial.events import CODE_EVENTS, CodeRegistered
-from editorial.timeline import code_view, in_force_from
+from codes.events import CODE_EVENTS, CodeRegistered
+from codes.timeline import code_view, in_force_from
 from events.bulk import cyclic_gc_paused
 from events.models import ProjectorState
 from events.projections import Projector, RunResult

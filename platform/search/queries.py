@@ -10,8 +10,8 @@ from collections.abc import Sequence
 
 from elasticsearch.dsl import A, Q, Search
 
+from search.accents import strip_accents
 from search.documents import alias, document_id
-from search.folding import fold
 
 # Looks like a code of some system: I21.4, i214, I21, 0DTJ4ZZ, E0114, 93017.
 CODE_LIKE = re.compile(
@@ -100,7 +100,7 @@ def text_query(query: str):
     """The whole query as a title or lay term first, then all terms (or the exact phrase, or
     its words written together), with a fallback to half the terms (any, for one or two)
     forgiving typos on longer words."""
-    folded = fold(query).strip()
+    folded = strip_accents(query).strip()
     return Q(
         "bool",
         should=[
@@ -148,7 +148,7 @@ def highlight_query(query: str):
     fuzzy automaton again per hit and field, which took 0.5-2 s per search over 98,000 codes
     with two-letter fuzziness on every field; even one-letter fuzziness on the titles added
     ~30 ms to "myocardial infarction" (4 ms without highlights, 10 ms with these)."""
-    folded = fold(query).strip()
+    folded = strip_accents(query).strip()
     should = [Q("multi_match", query=folded, fields=HIGHLIGHT_FIELDS)]
     if len(folded.split()) <= FUZZY_HIGHLIGHT_MAX_WORDS:
         should.append(Q("match", title={"query": folded, "fuzziness": 1, "prefix_length": 1}))
@@ -243,7 +243,7 @@ def _suggest_query(folded: str) -> Q:
 def build_suggest(
     *, q: str, system: str | None, size: int = 10, hidden: Sequence[str] = ()
 ) -> Search:
-    folded = fold(q.strip())
+    folded = strip_accents(q.strip())
     search = visible(hidden).query(_suggest_query(folded))
     if system:
         search = search.filter("term", system=system)

@@ -5,6 +5,7 @@ from django.utils import timezone
 from elasticsearch import helpers
 
 from codeledger.elastic import elasticsearch_client
+from codes.streams import code_stream
 from events.store import read_stream
 from search.documents import alias
 from search.projector import write_documents
@@ -25,7 +26,7 @@ def reindex_due_codes() -> int:
     events = [
         recorded
         for hit in due
-        for recorded in read_stream(f"code:{hit['_source']['system']}:{hit['_source']['code']}")[
+        for recorded in read_stream(code_stream(hit["_source"]["system"], hit["_source"]["code"]))[
             -1:
         ]
     ]

@@ -1,11 +1,10 @@
+"""The search pages."""
+
 from django.urls import path
 
-from search import api
-
-app_name = "search-api"
+from search import views
 
 urlpatterns = [
-    path("codes/search", api.SearchView.as_view(), name="search"),
-    path("codes/suggest", api.SuggestView.as_view(), name="suggest"),
-    path("codes/lookup", api.LookupView.as_view(), name="lookup"),
+    path("search", views.search_page, name="search"),
+    path("search/suggest", views.suggest, name="search-suggest"),
 ]

@@ -13,8 +13,8 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
 
-from editorial.licences import unlicensed_systems
-from editorial.systems import SYSTEMS
+from accounts.licensing import unlicensed_systems
+from codes.systems import SYSTEMS
 from search.api import ES_ERRORS, execute
 from search.queries import BadCursor, build_search, build_suggest, encode_cursor
 

@@ -2,8 +2,8 @@
 
 import pytest
 
-from editorial.services import code_register
-from events.projections import catch_up
+from codesets.actions import code_register
+from events.testing import catch_up_each
 
 # Eight real ICD-10-CM codes with short made-up texts: enough to run out of views.
 CODES = ["A00.0", "A00.1", "A01.0", "A01.1", "A02.0", "A02.1", "A03.0", "A03.1"]
@@ -48,12 +48,13 @@ def _quick_uniform_answers(settings):
 def codes(db):
     for code in CODES:
         register(code)
-    catch_up("editorial")  # the `db` fixture's transaction never commits: project by hand
+    # The `db` fixture's transaction never commits: project by hand.
+    catch_up_each("codes", "review", "codesets")
     return CODES
 
 
 @pytest.fixture
 def fake_cpt(db):
     written = code_register(system="cpt", code="99990", content=FAKE_CPT, source="test")
-    catch_up("editorial")
+    catch_up_each("codes", "review", "codesets")
     return written

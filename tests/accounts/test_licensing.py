@@ -16,9 +16,11 @@ from rest_framework_api_key.models import APIKey
 
 from accounts.licensing import GENERATION_KEY, GRANTS
 from accounts.models import Licence, Membership, Organisation, OrganisationApiKey
+from codeledger.domain import actor_for
 from codeledger.elastic import elasticsearch_client
-from editorial.services import actor_for, change_request_approve, change_request_submit
 from events.projections import catch_up
+from events.testing import catch_up_each
+from review.actions import change_request_approve, change_request_submit
 from search.documents import alias
 from tests.conftest import make_user, redis_caches
 
@@ -47,7 +49,7 @@ def licensed(transactional_db, fake_cpt, people):
     change_request_approve(
         actor=actor_for(people["bob"]), change_id=request.change_id, expected_version=1
     )
-    catch_up("editorial")
+    catch_up_each("codes", "review", "codesets")
     catch_up("search")
     elasticsearch_client().indices.refresh(index=alias())
     holder = Organisation.objects.create(name="Licensed Clinic")

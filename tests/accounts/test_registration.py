@@ -12,7 +12,7 @@ from django.core import mail
 from django.core.cache import cache
 from django.test import Client
 
-from editorial.services import actor_for
+from codeledger.domain import actor_for
 from tests.codeledger.test_settings import run_manage
 from tests.conftest import make_user
 

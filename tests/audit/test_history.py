@@ -6,9 +6,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from editorial.domain import StaleBase
-from editorial.services import (
-    actor_for,
+from codeledger.domain import StaleBase, actor_for
+from review.actions import (
     change_request_approve,
     change_request_comment,
     change_request_reject,

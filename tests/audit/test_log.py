@@ -9,15 +9,11 @@ import pytest
 from django.utils import timezone
 
 from audit.models import LogEntry
-from editorial.services import (
-    actor_for,
-    change_request_approve,
-    change_request_reject,
-    change_request_submit,
-)
+from codeledger.domain import actor_for
 from events.canonical import chain_hash
 from events.models import Event
 from events.testing import assert_projection_matches_rebuild
+from review.actions import change_request_approve, change_request_reject, change_request_submit
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

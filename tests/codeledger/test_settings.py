@@ -42,7 +42,7 @@ def test_platform_source_root_does_not_shadow_the_standard_library():
 
 def test_manage_py_finds_the_apps_from_the_repository_root():
     result = run_manage(
-        "shell", "-c", "import events, editorial, search, platform; print(platform.system())"
+        "shell", "-c", "import events, codes, search, platform; print(platform.system())"
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == "Linux"

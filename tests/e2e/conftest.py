@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import sync_playwright
 
-from editorial.services import code_register
+from codesets.actions import code_register
 from events.projections import catch_up
 
 SCREENS = Path(__file__).resolve().parents[2] / ".local" / "artifacts" / "screens"

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from editorial.services import actor_for, change_request_submit
+from codeledger.domain import actor_for
+from review.actions import change_request_submit
 
 from .conftest import screenshot
 

@@ -7,8 +7,9 @@ from django.db import connection, transaction
 from playwright.sync_api import expect
 
 from audit.models import VerificationRun
-from editorial.services import actor_for, change_request_approve, change_request_submit
+from codeledger.domain import actor_for
 from events.models import Event
+from review.actions import change_request_approve, change_request_submit
 
 from .conftest import screenshot
 

@@ -8,8 +8,8 @@ import pytest
 from django.core import mail
 from playwright.sync_api import expect
 
-from editorial.services import code_register
-from events.projections import catch_up
+from codesets.actions import code_register
+from events.testing import catch_up_each
 
 from .conftest import screenshot
 
@@ -32,7 +32,7 @@ def reading_codes(transactional_db):
             },
             source="test",
         )
-    catch_up("editorial")
+    catch_up_each("codes", "review", "codesets")
     return CODES
 
 

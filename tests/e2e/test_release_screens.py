@@ -4,9 +4,10 @@ approved, one rejected with a reason, the rest approved at once, all without a r
 import pytest
 from playwright.sync_api import expect
 
-from editorial.importing import import_codes, propose_release
-from editorial.models import CodeEntry, ReleaseItem
-from editorial.sources import SourceCode
+from codes.models import CodeEntry
+from codesets.importing import import_codes, propose_release
+from codesets.models import ReleaseItem
+from codesets.sources import SourceCode
 
 from .conftest import screenshot
 from .test_accessibility import check

@@ -4,9 +4,11 @@ import re
 
 from playwright.sync_api import expect
 
+from codeledger.domain import actor_for
 from codeledger.elastic import elasticsearch_client
-from editorial.models import ChangeRequestEntry, CodeEntry, CodeVersion
-from editorial.services import actor_for, change_request_submit
+from codes.models import CodeEntry, CodeVersion
+from review.actions import change_request_submit
+from review.models import ChangeRequestEntry
 from search.documents import alias
 
 from .conftest import screenshot

@@ -6,9 +6,12 @@ import re
 import pytest
 from django.test import Client
 
-from editorial import selectors
-from editorial.models import ChangeRequestEntry, CodeVersion
-from editorial.services import actor_for, change_request_submit, load_code
+from codeledger.domain import actor_for
+from codes.models import CodeVersion
+from codes.selectors import load_code
+from review import selectors
+from review.actions import change_request_submit
+from review.models import ChangeRequestEntry
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
@@ -75,7 +78,7 @@ def test_unknown_code_is_a_readable_404(nstemi):
 def test_code_page_announces_a_scheduled_change(nstemi, people):
     from datetime import date, timedelta
 
-    from editorial.services import change_request_approve
+    from review.actions import change_request_approve
 
     later = date.today() + timedelta(days=30)
     request = change_request_submit(
@@ -138,7 +141,7 @@ def test_a_proposal_that_changes_nothing_says_so(nstemi, people):
 
 
 def test_a_stale_proposal_shows_what_changed_meanwhile(nstemi, people):
-    from editorial.services import change_request_approve
+    from review.actions import change_request_approve
 
     other = submit(people, "eve", "Someone else's wording.")
     change_request_approve(
@@ -294,7 +297,7 @@ def test_plain_post_comment_reloads_the_page_and_htmx_appends(nstemi, people):
 
 
 def test_revise_after_changes_were_requested(nstemi, people):
-    from editorial.services import change_request_request_changes
+    from review.actions import change_request_request_changes
 
     request = submit(people)
     change_request_request_changes(
@@ -347,7 +350,7 @@ def test_navigation_follows_roles(nstemi, people):
 
 def _index_with_markup(people):
     from codeledger.elastic import elasticsearch_client
-    from editorial.services import code_register
+    from codesets.actions import code_register
     from events.projections import catch_up
     from search.documents import alias
 
@@ -396,7 +399,7 @@ def test_more_results_follow_the_cursor(nstemi, people):
 
 
 def test_notes_are_edited_one_per_line_by_kind(nstemi, people):
-    from editorial.services import change_request_approve
+    from review.actions import change_request_approve
 
     data = propose_data(
         common_description="A heart attack in which the ECG shows no ST-segment elevation.",
@@ -453,7 +456,7 @@ def test_search_says_when_elasticsearch_is_unreachable(nstemi, settings):
 
 
 def test_a_conflicted_request_is_rebased_by_revising_it(nstemi, people):
-    from editorial.services import change_request_approve
+    from review.actions import change_request_approve
 
     mine = submit(people, "alice")
     other = submit(people, "eve", "Eve's wording.")

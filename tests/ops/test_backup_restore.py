@@ -12,14 +12,11 @@ import psycopg
 import pytest
 from django.db import connection
 
-from editorial.services import (
-    actor_for,
-    change_request_approve,
-    change_request_submit,
-    code_register,
-)
+from codeledger.domain import actor_for
+from codesets.actions import code_register
 from events.projections import catch_up_all, get_projector, projector_names
 from localservices import postgres_bin
+from review.actions import change_request_approve, change_request_submit
 
 # Sequences reset: the log starts at position 1 without gaps. events_import numbers the events
 # it writes afresh (pg_dump keeps the positions), so only then do both restores agree exactly.
@@ -151,7 +148,7 @@ def test_restoring_the_event_log_rebuilds_the_same_read_models_and_index(
     manage(
         "shell",
         "-c",
-        "from editorial.services import code_register;"
+        "from codesets.actions import code_register;"
         "code_register(system='custom', code='BK-3', content={'official_descriptor': 'x'})",
         **restore,
     )

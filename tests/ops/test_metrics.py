@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from editorial.services import code_register
+from codesets.actions import code_register
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -187,8 +187,8 @@ def test_metrics_are_scraped_with_the_token_and_count_worker_failures(stack):
     from celery import Celery
 
     broker = Celery(broker=stack["values"]["CELERY_BROKER_URL"])
-    broker.send_task("editorial.tasks.approve_release", args=[str(uuid.uuid4()), "nobody"])
-    failure = 'codeledger_celery_task_failures_total{task="editorial.tasks.approve_release"} 1.0'
+    broker.send_task("codesets.tasks.approve_release", args=[str(uuid.uuid4()), "nobody"])
+    failure = 'codeledger_celery_task_failures_total{task="codesets.tasks.approve_release"} 1.0'
     deadline = time.monotonic() + 30
     while True:
         client.request("GET", "/api/v1/codes/search?q=smoke", user="alice")
@@ -206,7 +206,7 @@ def test_metrics_are_scraped_with_the_token_and_count_worker_failures(stack):
     assert 'codeledger_search_latency_seconds_count{endpoint="api_search"}' in text
     assert re.search(
         r"django_http_requests_latency_seconds_by_view_method_count\{"
-        r'method="POST",view="editorial-api:change-requests"\} 1\.0',
+        r'method="POST",view="review-api:change-requests"\} 1\.0',
         text,
     )
 

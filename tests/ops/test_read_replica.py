@@ -14,16 +14,13 @@ import pytest
 from django.db import connection, connections
 from django.db.utils import load_backend
 
+from codeledger.domain import actor_for
 from codeledger.middleware import PRIMARY_COOKIE
 from codeledger.routers import REPLICA, replica_reads
-from editorial.models import CodeEntry
-from editorial.services import (
-    actor_for,
-    change_request_approve,
-    change_request_submit,
-    code_register,
-)
+from codes.models import CodeEntry
+from codesets.actions import code_register
 from localservices import postgres_bin
+from review.actions import change_request_approve, change_request_submit
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -132,4 +129,4 @@ def test_migrations_and_other_apps_stay_on_the_primary(lagging_replica):
         assert router.db_for_read(User) == "default"
     assert router.db_for_read(CodeEntry) == "default"
     assert router.db_for_write(CodeEntry) == "default"
-    assert not router.allow_migrate(REPLICA, "editorial")
+    assert not router.allow_migrate(REPLICA, "codes")

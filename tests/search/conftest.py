@@ -3,7 +3,7 @@
 import pytest
 
 from codeledger.elastic import elasticsearch_client
-from editorial.services import code_register
+from codesets.actions import code_register
 from events.projections import catch_up
 from search.documents import alias
 

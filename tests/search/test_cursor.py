@@ -3,8 +3,8 @@
 import pytest
 from rest_framework.test import APIClient
 
-from editorial.importing import import_codes
-from editorial.sources import SourceCode
+from codesets.importing import import_codes
+from codesets.sources import SourceCode
 from events.projections import catch_up
 
 from .conftest import refresh

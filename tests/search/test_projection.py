@@ -6,15 +6,12 @@ import pytest
 from django.db import connection
 from rest_framework.test import APIClient
 
+from codeledger.domain import actor_for
 from codeledger.elastic import elasticsearch_client
-from editorial.services import (
-    actor_for,
-    change_request_approve,
-    change_request_submit,
-    load_code,
-)
+from codes.selectors import load_code
 from events.projections import catch_up, get_projector, rebuild
 from events.store import read_all
+from review.actions import change_request_approve, change_request_submit
 from search.documents import alias
 from search.projector import write_documents
 

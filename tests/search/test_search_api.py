@@ -5,8 +5,9 @@ from django.contrib.auth.models import User
 from rest_framework.test import APIClient
 from rest_framework_api_key.models import APIKey
 
-from editorial.services import actor_for, change_request_approve, change_request_submit
+from codeledger.domain import actor_for
 from events.projections import catch_up
+from review.actions import change_request_approve, change_request_submit
 from search.documents import alias
 from tests.conftest import redis_caches
 

@@ -3,7 +3,7 @@
 import pytest
 from rest_framework.test import APIClient
 
-from editorial.models import CodeEntry
+from codes.models import CodeEntry
 from events.models import ProjectorState
 from events.projections import catch_up
 

@@ -1,0 +1,68 @@
+"""Code events: what happened to a code entry (stream `code:<system>:<code>`, codes.streams).
+
+Registered by name: the names are stored in the log and never change.
+"""
+
+from dataclasses import dataclass
+
+from events.registry import event_type
+
+
+@event_type("CodeRegistered")
+@dataclass(frozen=True)
+class CodeRegistered:
+    system: str
+    code: str
+    content: dict
+    effective_from: str | None = None  # ISO date; None: in force when recorded
+    change_request: str | None = None
+    proposer: str = ""
+    reviewer: str = ""
+
+
+@event_type("CodeRevised")
+@dataclass(frozen=True)
+class CodeRevised:
+    system: str
+    code: str
+    changes: dict  # field -> {"from": old, "to": new}
+    change_request: str | None = None
+    effective_from: str | None = None
+    proposer: str = ""
+    reviewer: str = ""
+
+
+@event_type("CodeRetired")
+@dataclass(frozen=True)
+class CodeRetired:
+    system: str
+    code: str
+    change_request: str | None = None
+    effective_from: str | None = None
+    proposer: str = ""
+    reviewer: str = ""
+
+
+@event_type("CodeReinstated")
+@dataclass(frozen=True)
+class CodeReinstated:
+    system: str
+    code: str
+    change_request: str | None = None
+    effective_from: str | None = None
+    proposer: str = ""
+    reviewer: str = ""
+
+
+@event_type("CommonDescriptionConfirmed")
+@dataclass(frozen=True)
+class CommonDescriptionConfirmed:
+    system: str
+    code: str
+    by: str
+
+
+CODE_EVENTS = (CodeRegistered, CodeRevised, CodeRetired, CodeReinstated, CommonDescriptionConfirmed)
+
+
+CODE_EVENT_TYPES = frozenset(cls.event_type for cls in CODE_EVENTS)

@@ -1,0 +1,92 @@
+"""Read models of codes, written by the `codes` projector (codes.projector) and by the periodic
+task that brings rows whose scheduled change has come into force up to date (codes.tasks).
+
+The tables keep the names they had when these models lived in the `editorial` app, so existing
+databases need no copy (migrations/0001_initial.py)."""
+
+from django.db import models
+
+
+class CodeEntryQuerySet(models.QuerySet):
+    def due(self, today):
+        """Rows whose scheduled change (or registration) comes into force by `today`."""
+        return self.filter(next_change_on__lte=today)
+
+
+class CodeEntry(models.Model):
+    """A code as in force today (scheduled changes listed apart until their date).
+
+    `version` is the code stream's version (what a proposal is written against);
+    `in_force_version` is the version of the content shown. A code whose registration is itself
+    scheduled has a row with `in_force` False until its day, so the due-date sweep finds it.
+    """
+
+    system = models.CharField(max_length=20)
+    code = models.CharField(max_length=20)
+    normalised = models.CharField(max_length=20)
+    version = models.PositiveIntegerField()
+    in_force_version = models.PositiveIntegerField(default=0)
+    in_force = models.BooleanField(default=True)
+    official_descriptor = models.TextField()
+    short_descriptor = models.CharField(max_length=200, blank=True)
+    status = models.CharField(max_length=10, default="active")
+    billable = models.BooleanField(default=False)
+    chapter = models.CharField(max_length=300, blank=True)
+    block = models.CharField(max_length=300, blank=True)
+    parent = models.CharField(max_length=20, blank=True)
+    content = models.JSONField()
+    needs_review = models.BooleanField(default=False)
+    scheduled = models.JSONField(default=list)
+    next_change_on = models.DateField(null=True, blank=True)
+    registered_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+    position = models.BigIntegerField()
+
+    objects = CodeEntryQuerySet.as_manager()
+
+    class Meta:
+        db_table = "editorial_codeentry"
+        constraints = [
+            models.UniqueConstraint(fields=["system", "code"], name="editorial_code_unique"),
+        ]
+        indexes = [
+            models.Index(fields=["system", "normalised"], name="editorial_code_normalised"),
+            models.Index(fields=["next_change_on"], name="editorial_code_next_change"),
+        ]
+
+    def __str__(self):
+        return f"{self.system} {self.code}"
+
+    def is_due(self, today) -> bool:
+        """Its scheduled change (or registration) has come into force by `today` (see `due`)."""
+        return self.next_change_on is not None and self.next_change_on <= today
+
+
+class CodeVersion(models.Model):
+    """One version of a code: the event that made it, what changed, who and when."""
+
+    system = models.CharField(max_length=20)
+    code = models.CharField(max_length=20)
+    version = models.PositiveIntegerField()
+    type = models.CharField(max_length=60)
+    changes = models.JSONField()  # field -> {"from": old, "to": new}
+    change_request = models.UUIDField(null=True, blank=True)
+    proposer = models.CharField(max_length=150, blank=True)
+    reviewer = models.CharField(max_length=150, blank=True)
+    effective_from = models.DateField()
+    recorded_at = models.DateTimeField()
+    position = models.BigIntegerField(unique=True)
+    source = models.CharField(max_length=200, blank=True)
+    release = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        db_table = "editorial_codeversion"
+        ordering = ["system", "code", "version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["system", "code", "version"], name="editorial_code_version_unique"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.system} {self.code} v{self.version}"

@@ -1,0 +1,217 @@
+"""The `codes` projector: each code as in force today (CodeEntry) and its versions (CodeVersion)."""
+
+from dataclasses import replace
+from datetime import date
+
+from django.db.models import Q
+from django.utils import timezone
+
+from codes.events import CODE_EVENT_TYPES, CodeRegistered
+from codes.models import CodeEntry, CodeVersion
+from codes.streams import code_of_stream
+from codes.systems import get_system
+from codes.timeline import code_view, describe, in_force_from
+from events.bulk import bulk_insert
+from events.projections import Projector
+from events.store import read_streams
+
+
+def refresh_code_entry(stream: str, today: date | None = None) -> None:
+    """Recompute one code's current row from its stream (see refresh_code_entries)."""
+    refresh_code_entries([stream], today)
+
+
+def refresh_code_entries(streams: list[str], today: date | None = None) -> None:
+    """Recompute codes' current rows from their streams.
+
+    Called by the projector for the codes a batch of events touched and, when a scheduled
+    change comes into force, by the periodic task (codes.tasks); readers never write. The rows
+    are locked before the streams are read, and the position check keeps a slower caller from
+    overwriting a row computed from newer events. One query locks, one reads, one writes per
+    kind of write.
+    """
+    today = today or timezone.localdate()
+    keys = {stream: code_of_stream(stream) for stream in streams}
+    by_system: dict[str, list[str]] = {}
+    for system, code in keys.values():
+        by_system.setdefault(system, []).append(code)
+    locked = Q(pk__in=[])
+    for system, codes in by_system.items():
+        locked |= Q(system=system, code__in=codes)
+    existing = {
+        (row.system, row.code): row for row in CodeEntry.objects.select_for_update().filter(locked)
+    }
+    histories = read_streams(streams)
+    creates, updates = [], []
+    for stream, (system, code) in keys.items():
+        events = histories[stream]
+        values = entry_values(system, code, events, today)
+        row = existing.get((system, code))
+        if row is None:
+            creates.append(CodeEntry(system=system, code=code, **values))
+        elif not (row.position > values["position"] and row.version >= values["version"]):
+            for name, value in values.items():
+                setattr(row, name, value)
+            updates.append(row)
+    bulk_insert(CodeEntry, creates)
+    CodeEntry.objects.bulk_update(updates, ENTRY_FIELDS, batch_size=200)
+
+
+ENTRY_FIELDS = [
+    "normalised",
+    "version",
+    "in_force_version",
+    "in_force",
+    "official_descriptor",
+    "short_descriptor",
+    "status",
+    "billable",
+    "chapter",
+    "block",
+    "parent",
+    "content",
+    "needs_review",
+    "scheduled",
+    "next_change_on",
+    "registered_at",
+    "updated_at",
+    "position",
+]
+
+
+def entry_values(system: str, code: str, events: list, today: date) -> dict:
+    view = code_view(events, as_of=today)
+    in_force = view is not None
+    if not in_force:
+        # Registered with a future effective date: keep a row that waits for that day.
+        view = code_view(events, as_of=date.max)
+        view = replace(view, scheduled=[describe(e) for e in events])
+    content = view.state.content
+    return {
+        "normalised": get_system(system).normalise(code),
+        "version": events[-1].version,
+        "in_force_version": view.state.version if in_force else 0,
+        "in_force": in_force,
+        "official_descriptor": content["official_descriptor"],
+        "short_descriptor": content["short_descriptor"],
+        "status": content["status"],
+        "billable": content["billable"],
+        "chapter": content["chapter"],
+        "block": content["block"],
+        "parent": content["parent"],
+        "content": content,
+        "needs_review": view.state.needs_review,
+        "scheduled": view.scheduled,
+        "next_change_on": view.next_change_on if in_force else in_force_from(events[0]),
+        "registered_at": view.registered_at,
+        "updated_at": view.updated_at,
+        "position": view.position,
+    }
+
+
+def _history_row(recorded) -> CodeVersion:
+    event = recorded.event
+    if isinstance(event, CodeRegistered):
+        changes = {name: {"from": None, "to": value} for name, value in event.content.items()}
+    elif hasattr(event, "changes"):
+        changes = event.changes
+    elif recorded.type in ("CodeRetired", "CodeReinstated"):
+        to = "retired" if recorded.type == "CodeRetired" else "active"
+        changes = {"status": {"from": "active" if to == "retired" else "retired", "to": to}}
+    else:
+        changes = {}
+    return CodeVersion(
+        system=event.system,
+        code=event.code,
+        version=recorded.version,
+        type=recorded.type,
+        changes=changes,
+        change_request=getattr(event, "change_request", None),
+        proposer=getattr(event, "proposer", "") or getattr(event, "by", ""),
+        reviewer=getattr(event, "reviewer", ""),
+        effective_from=in_force_from(recorded),
+        recorded_at=recorded.recorded_at,
+        position=recorded.position,
+        source=recorded.meta.get("source", ""),
+        release=recorded.meta.get("release", ""),
+    )
+
+
+def _is_plain_registration(recorded: list, today: date) -> bool:
+    """A brand-new code, in force already: its row follows from the one event, no fold needed."""
+    return (
+        len(recorded) == 1
+        and recorded[0].version == 1
+        and isinstance(recorded[0].event, CodeRegistered)
+        and in_force_from(recorded[0]) <= today
+    )
+
+
+def _entry_from_registration(recorded) -> CodeEntry:
+    view = code_view([recorded], as_of=in_force_from(recorded))
+    content, event = view.state.content, recorded.event
+    return CodeEntry(
+        system=event.system,
+        code=event.code,
+        normalised=get_system(event.system).normalise(event.code),
+        version=1,
+        in_force_version=1,
+        in_force=True,
+        official_descriptor=content["official_descriptor"],
+        short_descriptor=content["short_descriptor"],
+        status=content["status"],
+        billable=content["billable"],
+        chapter=content["chapter"],
+        block=content["block"],
+        parent=content["parent"],
+        content=content,
+        needs_review=False,
+        scheduled=[],
+        next_change_on=None,
+        registered_at=recorded.recorded_at,
+        updated_at=recorded.recorded_at,
+        position=recorded.position,
+    )
+
+
+class CodeProjector(Projector):
+    name = "codes"
+    handles = CODE_EVENT_TYPES
+
+    def apply(self, events):
+        code_events: dict[str, list] = {}
+        for recorded in events:
+            code_events.setdefault(recorded.stream, []).append(recorded)
+        bulk_insert(
+            CodeVersion,
+            [_history_row(recorded) for stream in code_events.values() for recorded in stream],
+        )
+        today = timezone.localdate()
+        fresh, touched = [], []
+        for stream, recorded in code_events.items():
+            if _is_plain_registration(recorded, today):
+                fresh.append(_entry_from_registration(recorded[0]))
+            else:
+                touched.append(stream)
+        # A code set import registers thousands of codes: insert those rows in one statement.
+        bulk_insert(CodeEntry, fresh)
+        if touched:
+            refresh_code_entries(touched, today)
+
+    def clear(self):
+        CodeEntry.objects.all().delete()
+        CodeVersion.objects.all().delete()
+
+    def snapshot(self):
+        return {
+            "codes": snapshot_rows(CodeEntry, ["system", "code"]),
+            "versions": snapshot_rows(CodeVersion, ["position"]),
+        }
+
+
+def snapshot_rows(model, order) -> list[dict]:
+    """A read model's rows without their surrogate ids (what a rebuild must reproduce)."""
+    return [
+        {k: v for k, v in row.items() if k != "id"}
+        for row in model.objects.order_by(*order).values()
+    ]

@@ -1,0 +1,74 @@
+"""Reads of codes: the read models for today, one stream for any other date or version.
+
+Readers never write: a scheduled change whose day has come is shown from the code's stream
+until the periodic task (codes.tasks) brings the row up to date.
+"""
+
+from datetime import date, datetime
+
+from django.utils import timezone
+
+from codeledger.domain import NotFound
+from codes.models import CodeEntry, CodeVersion
+from codes.projector import entry_values
+from codes.state import CodeState, evolve_code
+from codes.streams import code_stream
+from codes.systems import get_system
+from codes.timeline import CodeView, code_view
+from events.decider import fold
+from events.store import read_stream
+
+
+def load_code(system: str, code: str) -> CodeState:
+    """The code's latest state, scheduled changes included: what a proposal is written against
+    and what a decision is checked on."""
+    return fold(evolve_code, CodeState(), [e.event for e in read_stream(code_stream(system, code))])
+
+
+def code_current(*, system: str, code: str) -> CodeEntry:
+    """The code as in force today. A row whose scheduled change has come into force is
+    recomputed from the stream (the same values the projector writes), not saved."""
+    display = get_system(system).display(code)
+    today = timezone.localdate()
+    entry = CodeEntry.objects.filter(system=system, code=display).first()
+    if entry is not None and entry.is_due(today):
+        values = entry_values(system, display, read_stream(code_stream(system, display)), today)
+        entry = CodeEntry(pk=entry.pk, system=system, code=display, **values)
+    if entry is None:
+        raise NotFound(f"no code {display} in {get_system(system).label}")
+    if not entry.in_force:
+        raise NotFound(f"{display} comes into force on {entry.next_change_on.isoformat()}")
+    return entry
+
+
+def code_as_of(
+    *, system: str, code: str, as_of: date | None = None, known_at: datetime | None = None
+) -> CodeView:
+    """The content in force on `as_of`, as the platform knew it at `known_at` (one stream)."""
+    display = get_system(system).display(code)
+    if as_of is None:
+        as_of = (known_at or timezone.now()).astimezone(timezone.get_current_timezone()).date()
+    view = code_view(read_stream(code_stream(system, display)), as_of=as_of, known_at=known_at)
+    if view is None:
+        when = f"on {as_of.isoformat()}" + (
+            f" as known at {known_at.isoformat()}" if known_at else ""
+        )
+        raise NotFound(f"{display} was not in force {when}")
+    return view
+
+
+def code_versions(*, system: str, code: str) -> list[CodeVersion]:
+    """Every version of a code, oldest first (review.selectors.code_history adds the why)."""
+    display = get_system(system).display(code)
+    versions = list(CodeVersion.objects.filter(system=system, code=display).order_by("version"))
+    if not versions:
+        raise NotFound(f"no code {display} in {get_system(system).label}")
+    return versions
+
+
+def code_at_version(*, system: str, code: str, version: int) -> CodeState:
+    display = get_system(system).display(code)
+    events = read_stream(code_stream(system, display), to_version=version)
+    if len(events) < version or version < 1:
+        raise NotFound(f"{display} has no version {version}")
+    return fold(evolve_code, CodeState(), [e.event for e in events])

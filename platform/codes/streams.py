@@ -1,0 +1,35 @@
+"""The names of the event streams: the one place they are spelled.
+
+They are stored in every log (and in exports and digests), so they never change:
+`code:<system>:<code as displayed>`, `change:<uuid>`, `release:<uuid>`.
+"""
+
+from codes.systems import get_system
+
+CODE, CHANGE, RELEASE = "code", "change", "release"
+
+
+def code_stream(system: str, code: str) -> str:
+    """The event stream of a code entry, e.g. `code:icd10cm:I21.4` (the code is validated)."""
+    return f"{CODE}:{system}:{get_system(system).display(code)}"
+
+
+def code_of_stream(stream: str) -> tuple[str, str]:
+    """(system, code) of a code stream's name."""
+    kind, system, code = stream.split(":", 2)
+    if kind != CODE:
+        raise ValueError(f"not a code stream: {stream!r}")
+    return system, code
+
+
+def system_streams_prefix(system: str) -> str:
+    """What the names of every code stream of `system` start with."""
+    return f"{CODE}:{system}:"
+
+
+def change_stream(change_id) -> str:
+    return f"{CHANGE}:{change_id}"
+
+
+def release_stream(release_id) -> str:
+    return f"{RELEASE}:{release_id}"

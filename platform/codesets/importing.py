@@ -1,0 +1,256 @@
+"""Loading a code set: the first import of a system registers every code, without review;
+a later release becomes one release change set for review.
+
+Each code becomes one `CodeRegistered` event by the system actor, with the source and release in
+the event's meta. A first import is one transaction: a failure leaves nothing to clean up. Event
+ids are derived from (source, release, code), so re-running a finished import is a no-op.
+"""
+
+import time
+import uuid
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from codeledger.domain import SYSTEM_ACTOR, Invalid
+from codes.content import clean_proposal, empty_content
+from codes.events import CodeRegistered
+from codes.state import CodeState, evolve_code
+from codes.streams import code_stream, release_stream, system_streams_prefix
+from codes.systems import get_system
+from codesets.domain import item_counts, listing_events, release_items
+from codesets.events import ReleaseProposed
+from codesets.sources import SourceCode
+from events.bulk import cyclic_gc_paused
+from events.models import Event
+from events.store import (
+    NO_STREAM,
+    NewEvent,
+    StreamAppend,
+    append_streams,
+    iter_stream_family,
+    load_new_streams,
+    lock_appends,
+    read_stream,
+)
+
+IMPORT_NAMESPACE = uuid.UUID("5f1e8f8a-7c1b-4d0e-9a55-4c6f0b1d2e3a")
+
+
+class ImportRefused(ValueError):
+    """The import cannot run (unknown source, a code set already loaded, bad data)."""
+
+
+@dataclass
+class ImportSummary:
+    system: str
+    source: str
+    release: str
+    codes: int = 0
+    events_written: int = 0
+    already_present: int = 0
+    seconds: float = 0.0
+
+
+def system_has_codes(system: str) -> bool:
+    return Event.objects.filter(stream__startswith=system_streams_prefix(system)).exists()
+
+
+def first_import_of(system: str, *, source: str, release: str) -> bool:
+    """Whether this source and release registered the system's codes (a first import, which
+    re-running completes, after an `--only` slice, or leaves as it is)."""
+    return Event.objects.filter(
+        stream__startswith=system_streams_prefix(system),
+        type=CodeRegistered.event_type,
+        meta__source=source,
+        meta__release=release,
+        version=1,
+    ).exists()
+
+
+def registration(code, *, source: str, release: str, effective_from: date | None) -> NewEvent:
+    """The event that registers one code, with an id that is the same on every run."""
+    try:
+        content = clean_proposal(code.content, CodeState().content, is_new=True)
+    except Invalid as error:
+        raise ImportRefused(
+            f"{code.system} {code.code}: {error.message} {error.details.get('errors', '')}"
+        ) from None
+    event = CodeRegistered(
+        system=code.system,
+        code=code.code,
+        content=content,
+        effective_from=effective_from.isoformat() if effective_from else None,
+        proposer=SYSTEM_ACTOR.username,
+    )
+    event_id = uuid.uuid5(IMPORT_NAMESPACE, f"{source}|{release}|{code.system}|{code.code}")
+    return NewEvent.of(event, event_id=event_id)
+
+
+def _checked_stream(code, system: str, **registration_args) -> StreamAppend:
+    if code.system != system:
+        raise ImportRefused(f"{code.code} belongs to {code.system}, not {system}")
+    try:
+        display = get_system(system).display(code.code)
+    except ValidationError as error:
+        raise ImportRefused(f"{code.code}: {error.messages[0]}") from None
+    event = registration(code, **registration_args)
+    return StreamAppend(code_stream(system, display), [event], NO_STREAM)
+
+
+def _checked_content(code, system: str, **registration_args) -> tuple[str, dict]:
+    """A release's code checked like a first import's: its display form and cleaned content."""
+    append = _checked_stream(code, system, **registration_args)
+    return append.stream.split(":", 2)[2], {**empty_content(), **append.events[0].data["content"]}
+
+
+def registered_codes(system: str) -> dict[str, uuid.UUID]:
+    """Each code stream of the system -> the id of the event that registered it."""
+    rows = Event.objects.filter(stream__startswith=system_streams_prefix(system), version=1)
+    return dict(rows.values_list("stream", "event_id"))
+
+
+def import_codes(
+    codes: Callable[[], Iterable],
+    *,
+    system: str,
+    source: str,
+    release: str,
+    effective_from: date | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> ImportSummary:
+    """Register every code of a first import in one transaction: all of them or none.
+
+    The codes are read first; then, holding the append lock, each is checked and its event
+    built as the event store writes the one before (events.store.load_new_streams), so checking
+    and storing overlap. A bad code anywhere rolls the whole import back. Codes that this source
+    and release registered before are left as they are, so a re-run is a no-op; a code that was
+    registered otherwise refuses the import (a later edition is imported as a release).
+    """
+    get_system(system)
+    checks = {"source": source, "release": release, "effective_from": effective_from}
+    codes = list(codes())  # read the package before taking the append lock
+    summary = ImportSummary(system=system, source=source, release=release, codes=len(codes))
+    started = time.perf_counter()
+    meta = {"actor": SYSTEM_ACTOR.username, "source": source, "release": release}
+    with cyclic_gc_paused(), transaction.atomic():
+        lock_appends()
+        registered = registered_codes(system)
+
+        def new_codes() -> Iterator[StreamAppend]:
+            for code in codes:
+                append = _checked_stream(code, system, **checks)
+                registered_by = registered.get(append.stream)
+                if registered_by is None:
+                    yield append
+                    continue
+                if registered_by != append.events[0].event_id:
+                    raise ImportRefused(
+                        f"{append.stream.split(':', 2)[2]} is registered already, not by "
+                        f"{source} {release}: import this code set as a later release"
+                    )
+                summary.already_present += 1
+                if progress:
+                    progress(1)
+
+        result = load_new_streams(new_codes(), meta=meta, progress=progress)
+    summary.events_written = result.events
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+# --- later releases: one change set to review ------------------------------------------------
+
+
+def release_id_for(*, system: str, source: str, release: str) -> str:
+    """The same release of the same source always has the same id (re-imports are no-ops)."""
+    return str(uuid.uuid5(IMPORT_NAMESPACE, f"release|{source}|{release}|{system}"))
+
+
+@dataclass
+class ReleaseSummary:
+    release_id: str
+    system: str
+    source: str
+    release: str
+    status: str  # proposed | already_proposed | no_differences
+    counts: dict
+    codes: int = 0
+    events_written: int = 0
+    seconds: float = 0.0
+
+
+def current_codes(system: str, progress: Callable[[int], None] | None = None) -> dict:
+    """Every code of a system as approved so far (scheduled changes included): code -> state,
+    folded from the event log itself, so a lagging read model cannot skew a release's diff."""
+    states: dict[str, CodeState] = {}
+    for recorded in iter_stream_family(system_streams_prefix(system)):
+        code = recorded.stream.split(":", 2)[2]
+        states[code] = evolve_code(states.get(code, CodeState()), recorded.event)
+        if progress:
+            progress(1)
+    return states
+
+
+def propose_release(
+    codes: Callable[[], Iterable],
+    *,
+    system: str,
+    source: str,
+    release: str,
+    provides: Iterable[str],
+    effective_from: date | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> ReleaseSummary:
+    """Diff a later release of a code set against the current state and record it as one
+    release change set (a `release:<id>` stream) for review. Nothing touches the codes yet."""
+    get_system(system)
+    started = time.perf_counter()
+    release_id = release_id_for(system=system, source=source, release=release)
+    stream = release_stream(release_id)
+    existing = read_stream(stream, to_version=1)
+    if existing:
+        return ReleaseSummary(
+            release_id, system, source, release, "already_proposed", existing[0].event.counts or {}
+        )
+    checks = {"source": source, "release": release, "effective_from": effective_from}
+    cleaned = []
+    for code in codes():
+        cleaned.append(SourceCode(system, *_checked_content(code, system, **checks)))
+        if progress:
+            progress(1)
+    items = release_items(current_codes(system), cleaned, provides=provides)
+    counts = item_counts(items)
+    summary = ReleaseSummary(
+        release_id, system, source, release, "no_differences", counts, codes=len(cleaned)
+    )
+    if items:
+        proposed = ReleaseProposed(
+            release_id=release_id,
+            system=system,
+            source=source,
+            release=release,
+            proposer=SYSTEM_ACTOR.username,
+            effective_from=effective_from.isoformat() if effective_from else None,
+            counts=counts,
+        )
+        events = [proposed, *listing_events(release_id, items)]
+        append_streams(
+            [
+                StreamAppend(
+                    stream,
+                    [
+                        NewEvent.of(event, event_id=uuid.uuid5(uuid.UUID(release_id), str(n)))
+                        for n, event in enumerate(events)
+                    ],
+                    NO_STREAM,
+                )
+            ],
+            meta={"actor": SYSTEM_ACTOR.username, "source": source, "release": release},
+        )
+        summary.status, summary.events_written = "proposed", len(events)
+    summary.seconds = time.perf_counter() - started
+    return summary

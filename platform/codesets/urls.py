@@ -1,0 +1,15 @@
+"""The release change sets' pages."""
+
+from django.urls import path
+
+from codesets import views
+
+app_name = "codesets"
+
+urlpatterns = [
+    path("releases/", views.release_list, name="releases"),
+    path("releases/<uuid:release_id>/", views.release_page, name="release"),
+    path("releases/<uuid:release_id>/approve-all", views.approve_all, name="release-approve-all"),
+    path("releases/<uuid:release_id>/approve", views.approve_selected, name="release-approve"),
+    path("releases/<uuid:release_id>/reject", views.reject_selected, name="release-reject"),
+]

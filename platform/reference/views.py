@@ -1,0 +1,89 @@
+"""The public reference: a code as a coding reference shows it.
+
+The code, its official descriptor and hierarchy are public; the rest is metered (accounts.meter)
+and licensed text is withheld from readers whose organisation holds no licence.
+"""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.views.decorators.http import require_safe
+
+from accounts import meter
+from accounts.licensing import licensed_systems
+from accounts.meter import meter_page_view
+from codeledger.domain import NotFound
+from codeledger.screens import Roles, not_found
+from codes.content import NOTE_KINDS
+from codes.redaction import attribution, redact, withheld_fields
+from codes.selectors import code_current
+from codes.systems import SYSTEMS, get_system
+from review.selectors import code_history
+
+
+def _code_link(system: str, code: str) -> str | None:
+    """A related code's page; a range such as "F17.-" links to its category (F17)."""
+    target = code.rstrip("-").rstrip(".") if code.endswith("-") else code
+    try:
+        target = get_system(system).display(target)
+    except ValidationError:
+        return None
+    return reverse("reference:code", args=[system, target])
+
+
+@require_safe
+def code_page(request, system, code):
+    """A code as a coding reference shows it: descriptors, notes, related codes, history.
+
+    The code, its official descriptor and hierarchy are public; the rest is metered
+    (accounts.meter): over the limit those sections become "Register to view content" panels,
+    and the page still answers 200. Licensed fields are withheld from readers whose
+    organisation does not hold the system's licence.
+    """
+    try:
+        entry = code_current(system=system, code=code)
+        history = code_history(system=system, code=code)
+    except (NotFound, ValidationError) as error:
+        message = error.messages[0] if isinstance(error, ValidationError) else str(error)
+        return not_found(request, f"No such code: {message}.")
+    roles = Roles(request.user)
+    reading = meter_page_view(request, item=f"{entry.system}:{entry.code}", unmetered=roles.staff)
+    held = licensed_systems(request)
+    withheld = withheld_fields(entry.system, held)
+    content = redact(entry.content, withheld)
+    notes = [(kind, content["notes"][kind]) for kind in NOTE_KINDS if content["notes"].get(kind)]
+    related = [
+        {**item, "href": _code_link(item["system"], item["code"])}
+        for item in content.get("related") or []
+    ]
+    parent = entry.parent
+    response = render(
+        request,
+        "reference/code_page.html",
+        {
+            "entry": entry,
+            "system_label": SYSTEMS[entry.system].label,
+            "content": content,
+            "withheld": withheld,
+            "attribution": attribution(entry.system, entry.content),
+            "notes": notes,
+            "related": related,
+            "parent_href": _code_link(entry.system, parent) if parent else None,
+            "history": list(reversed(history)) if reading.allowed else [],
+            "roles": roles,
+            "reading": reading,
+            "meter": {
+                "guest_limit": meter.guest_limit(),
+                "extra": meter.registered_limit() - meter.guest_limit(),
+                "period": meter.PERIOD_WORDS.get(settings.METER_PERIOD, ""),
+                "here": request.get_full_path(),
+            },
+        },
+    )
+    meter.remember_guest(response, reading)
+    # What a page shows depends on who asks: no shared cache may keep it.
+    patch_cache_control(response, private=True)
+    patch_vary_headers(response, ["Cookie", "HX-Request"])
+    return response
