@@ -1,6 +1,5 @@
 """The `codes` projector: each code as in force today (CodeEntry) and its versions (CodeVersion)."""
 
-from dataclasses import replace
 from datetime import date
 
 from django.db.models import Q
@@ -10,7 +9,7 @@ from codes.events import CODE_EVENT_TYPES, CodeRegistered
 from codes.models import CodeEntry, CodeVersion
 from codes.streams import code_of_stream
 from codes.systems import get_system
-from codes.timeline import code_view, describe, in_force_from
+from codes.timeline import code_view, in_force_from, in_force_on
 from events.bulk import bulk_insert
 from events.projections import Projector
 from events.store import read_streams
@@ -80,12 +79,9 @@ ENTRY_FIELDS = [
 
 
 def entry_values(system: str, code: str, events: list, today: date) -> dict:
-    view = code_view(events, as_of=today)
-    in_force = view is not None
-    if not in_force:
-        # Registered with a future effective date: keep a row that waits for that day.
-        view = code_view(events, as_of=date.max)
-        view = replace(view, scheduled=[describe(e) for e in events])
+    """A code's current row, computed from its stream (codes.timeline.in_force_on)."""
+    standing = in_force_on(events, today)
+    view, in_force = standing.view, standing.in_force
     content = view.state.content
     return {
         "normalised": get_system(system).normalise(code),
@@ -102,7 +98,7 @@ def entry_values(system: str, code: str, events: list, today: date) -> dict:
         "content": content,
         "needs_review": view.state.needs_review,
         "scheduled": view.scheduled,
-        "next_change_on": view.next_change_on if in_force else in_force_from(events[0]),
+        "next_change_on": standing.next_change_on,
         "registered_at": view.registered_at,
         "updated_at": view.updated_at,
         "position": view.position,

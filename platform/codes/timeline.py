@@ -67,3 +67,28 @@ def code_view(
         position=applied[-1].position,
         scheduled=scheduled,
     )
+
+
+@dataclass(frozen=True)
+class InForce:
+    """A code on a day: `view` is the content in force then (or, while the registration itself
+    is scheduled, the content it will have), `next_change_on` when that answer next changes."""
+
+    view: CodeView
+    in_force: bool
+    next_change_on: date | None
+
+
+def in_force_on(events: list[RecordedEvent], day: date) -> InForce | None:
+    """The one answer to "what is in force on `day`" that the read models (codes.projector),
+    the search index (search.projector) and readers (codes.selectors) share; None for a
+    stream with no registration."""
+    view = code_view(events, as_of=day)
+    if view is not None:
+        return InForce(view, True, view.next_change_on)
+    upcoming = code_view(events, as_of=date.max)
+    if upcoming is None:
+        return None
+    # Registered with a future effective date: every event waits for that day.
+    upcoming = replace(upcoming, scheduled=[describe(e) for e in events])
+    return InForce(upcoming, False, in_force_from(events[0]))

@@ -17,7 +17,7 @@ from elasticsearch import ConnectionError as ESConnectionError
 
 from codeledger.elastic import elasticsearch_client
 from codes.events import CODE_EVENTS, CodeRegistered
-from codes.timeline import code_view, in_force_from
+from codes.timeline import in_force_from, in_force_on
 from events.bulk import cyclic_gc_paused
 from events.models import ProjectorState
 from events.projections import Projector, RunResult
@@ -72,12 +72,9 @@ def _document_actions(events, *, index: str, today: date):
     histories = read_streams([stream for stream in by_stream if stream not in plain])
     for stream, recorded in by_stream.items():
         history = recorded if stream in plain else histories[stream]
-        view = code_view(history, as_of=today)
-        in_force = view is not None
-        if in_force:
-            next_change_on = view.next_change_on
-        else:  # the registration itself is scheduled: hidden until in_force_from(...)
-            view, next_change_on = code_view(history, as_of=date.max), in_force_from(history[0])
+        # A code whose registration is itself scheduled is indexed hidden until that day.
+        standing = in_force_on(history, today)
+        view, in_force, next_change_on = standing.view, standing.in_force, standing.next_change_on
         source = document_source(
             view.state,
             position=history[-1].position,
