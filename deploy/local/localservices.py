@@ -213,7 +213,7 @@ def provision_elasticsearch() -> Path:
         str(unpacked / "modules" / "**" / "platform" / "**" / "bin" / "*"), recursive=True
     ):
         os.chmod(tool, 0o755)
-    # Stemming uses the core hunspell filter with Debian's en_US dictionary (DESIGN.md §6).
+    # Stemming uses the core hunspell filter with Debian's en_US dictionary (docs/elasticsearch.md).
     dictionary = unpacked / "config" / "hunspell" / "en_US"
     dictionary.mkdir(parents=True)
     for name in ("en_US.aff", "en_US.dic"):

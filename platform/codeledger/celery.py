@@ -2,7 +2,7 @@
 
 Who asked for a task travels with it: the publisher's request id, actor and correlation id go
 into a message header, and the worker binds them around the task, so the task's log lines and
-the events it appends name the request that caused them (DESIGN.md §4, meta).
+the events it appends name the request that caused them (docs/events.md, meta).
 """
 
 import os

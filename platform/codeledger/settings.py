@@ -53,7 +53,7 @@ def _database() -> dict:
 
 
 def database_settings(config: dict) -> dict:
-    """Engine-specific options the event store relies on (DESIGN.md §4)."""
+    """Engine-specific options the event store relies on (docs/events.md)."""
     config = {**config, "ATOMIC_REQUESTS": False}
     options = config.setdefault("OPTIONS", {})
     if config["ENGINE"] == "django.db.backends.sqlite3":

@@ -1,4 +1,4 @@
-"""The event store: append-only, ordered, idempotent, hash-chained (DESIGN.md §4, docs/events.md).
+"""The event store: append-only, ordered, idempotent, hash-chained (docs/events.md).
 
 Appends are serialised: on PostgreSQL by a transaction-level advisory lock taken before any
 position is drawn, on SQLite by IMMEDIATE transactions. So positions are drawn in commit order

@@ -42,7 +42,7 @@ def test_a_line_is_json_with_the_request_id(json_log):
 
 
 def test_a_task_published_within_a_request_carries_its_request_id_in_a_header():
-    """The publishing side (event meta of a request: tests/editorial/test_api.py)."""
+    """The publishing side (event meta of a request: tests/review/test_api.py)."""
     from celery import signals
 
     from codeledger.celery import META_HEADER

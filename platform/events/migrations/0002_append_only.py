@@ -1,4 +1,4 @@
-"""The database itself refuses to change or remove events (DESIGN.md §4).
+"""The database itself refuses to change or remove events (docs/events.md).
 
 PostgreSQL: row triggers refuse UPDATE and DELETE, a statement trigger refuses TRUNCATE. A
 maintenance transaction may lift the refusal for itself only, with

@@ -1,4 +1,4 @@
-"""Apply the curated lay terms (platform/editorial/data/lay_terms.csv) as reviewed changes.
+"""Apply the curated lay terms (platform/review/data/lay_terms.csv) as reviewed changes.
 
 Lay terms and abbreviations are content, not query rewrites: each code whose seed terms are not
 all among its lay terms yet gets one change request adding them (merged after the existing
