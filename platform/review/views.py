@@ -500,9 +500,10 @@ def revise(request, change_id):
     entry = _load_request(change_id)
     if entry is None:
         return not_found(request, "There is no change request with this id.")
-    if entry.proposer != actor.username:
-        raise PermissionDenied(f"Only the proposer ({entry.proposer}) can revise this request.")
-    if entry.status not in domain.OPEN_STATUSES:
+    if domain.REVISE not in domain.allowed_actions(actor, entry):
+        # The domain refused; say why in the person's terms.
+        if entry.proposer != actor.username:
+            raise PermissionDenied(f"Only the proposer ({entry.proposer}) can revise this request.")
         messages.error(request, f"A request that is {entry.status} cannot be revised.")
         return redirect("review:request", change_id)
     current = load_code(entry.system, entry.code)

@@ -1,9 +1,9 @@
 """The search index: one document per code, behind an alias over timestamped physical indices.
 
-The mapping uses only what the Elasticsearch server core provides (docs/elasticsearch.md): the standard
-tokenizer, lowercase and hunspell (en_US, Debian's dictionary) filters, a lowercase normalizer,
-text with `index_prefixes`, keyword, boolean, integer, long and date. Creating an index on a node
-without the hunspell dictionary fails loudly at index creation, never silently.
+The mapping uses only what the Elasticsearch server core provides (docs/elasticsearch.md): the
+standard tokenizer, lowercase and hunspell (en_US, Debian's dictionary) filters, a lowercase
+normalizer, text with `index_prefixes`, keyword, boolean, integer, long and date. Creating an index
+on a node without the hunspell dictionary fails loudly at index creation, never silently.
 """
 
 from django.conf import settings
