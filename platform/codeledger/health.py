@@ -21,6 +21,16 @@ def _check_database() -> dict:
     return {"status": "up", "vendor": connection.vendor}
 
 
+def _check_append_only() -> dict:
+    """The events table refuses UPDATE and DELETE (events.protection): a database that would
+    accept a rewrite of the log is a failure to look at, like a halted projector."""
+    from events.protection import describe_missing, missing_protection
+
+    if missing := missing_protection():
+        return {"status": "down", "detail": describe_missing(missing)}
+    return {"status": "up"}
+
+
 def _check_broker() -> dict:
     if settings.CELERY_TASK_ALWAYS_EAGER:
         return {"status": "eager", "detail": "no broker configured: tasks run after commit"}
@@ -64,6 +74,7 @@ def _check_projections() -> dict:
 
 CHECKS = {
     "database": _check_database,
+    "append_only": _check_append_only,
     "broker": _check_broker,
     "cache": _check_cache,
     "elasticsearch": _check_elasticsearch,

@@ -9,15 +9,15 @@ writing, and rebuilds its read models from the log to the same rows.
 """
 
 import json
-import os
 import shutil
 import subprocess
-import sys
 import tarfile
 from io import BytesIO
 from pathlib import Path
 
 import pytest
+
+from tests.embedded import run_django
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -152,20 +152,7 @@ def _checkout(commit: str, into: Path) -> Path:
 
 
 def _run(tree: Path, database: Path, *args, code: str | None = None) -> str:
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"sqlite:///{database}",
-        "DJANGO_SETTINGS_MODULE": "codeledger.settings",
-        "PYTHONPATH": str(tree / "platform"),
-        "SECRET_KEY": "upgrade-test-only",
-        "EVENTS_CATCH_UP_AFTER_COMMIT": "false",  # projected by hand, without Elasticsearch
-        "ELASTICSEARCH_URL": "http://127.0.0.1:9",
-    }
-    env.pop("CELERY_BROKER_URL", None)
-    command = [sys.executable, "-c", code] if code else [sys.executable, "manage.py", *args]
-    done = subprocess.run(command, cwd=tree, env=env, capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stderr[-4000:]
-    return done.stdout
+    return run_django(database, *args, code=code, tree=tree).stdout
 
 
 def _answers(output: str) -> dict:

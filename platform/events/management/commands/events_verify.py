@@ -4,13 +4,15 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from events.integrity import Digest, verify_chain
+from events.protection import describe_missing, missing_protection
 from events.store import head_position
 
 
 class Command(BaseCommand):
     help = (
-        "Walk the hash chain and name the first event whose content, order or presence does "
-        "not match; optionally prove that the log still extends a saved digest."
+        "Check that the database refuses to change events, walk the hash chain and name the "
+        "first event whose content, order or presence does not match; optionally prove that "
+        "the log still extends a saved digest."
     )
 
     def add_arguments(self, parser):
@@ -32,9 +34,14 @@ class Command(BaseCommand):
             raise CommandError(
                 f"FAILED at {result.problem} ({result.count} events verified before it)"
             )
+        if missing := missing_protection():
+            raise CommandError(
+                f"FAILED: {describe_missing(missing)}; the chain itself verified "
+                f"({result.count} events)"
+            )
         self.stdout.write(
             f"OK: {result.count} events, head position {result.head_position}, "
-            f"head hash {result.head_hash}"
+            f"head hash {result.head_hash}; the database refuses UPDATE and DELETE of events"
         )
         if saved:
             self.stdout.write(f"OK: the log extends the digest at position {saved.position}")
