@@ -23,7 +23,9 @@ def request_catch_up(**signal_kwargs) -> None:
     tasks run eagerly. A broker that does not take it leaves the work to the periodic
     catch-up (the beat schedule)."""
     if settings.EVENTS_CATCH_UP_AFTER_COMMIT:
-        run_after_commit(catch_up_projections, robust=True, on_refused=_left_to_the_beat)
+        run_after_commit(
+            catch_up_projections, robust=True, retry=False, on_refused=_left_to_the_beat
+        )
 
 
 def _left_to_the_beat(error: Exception) -> None:
