@@ -120,7 +120,7 @@ def test_restoring_the_event_log_rebuilds_the_same_read_models_and_index(
             {n: get_projector(n).snapshot() for n in projector_names()}, default=str, sort_keys=True
         )
     )
-    assert live["search"] and live["editorial"]["codes"], "the live projections are not empty"
+    assert live["search"] and live["codes"]["codes"], "the live projections are not empty"
 
     restored_alias = f"{es_namespace}-restored-codes"
     restore = {"database_url": empty_database, "alias": restored_alias}

@@ -57,9 +57,9 @@ def test_reports_events_appended_and_projector_lag(client, settings):
     )
     text = scrape(client).content.decode()
     assert metric(text, "codeledger_events_total", type="CodeRegistered") == 1
-    assert metric(text, "codeledger_projector_lag_events", projector="editorial") == 1
-    assert metric(text, "codeledger_projector_checkpoint", projector="editorial") == 0
-    assert metric(text, "codeledger_projector_halted", projector="editorial") == 0
+    assert metric(text, "codeledger_projector_lag_events", projector="codes") == 1
+    assert metric(text, "codeledger_projector_checkpoint", projector="codes") == 0
+    assert metric(text, "codeledger_projector_halted", projector="codes") == 0
 
 
 def test_reports_request_latency_by_view_and_search_latency(client):
