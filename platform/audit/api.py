@@ -2,19 +2,21 @@
 integrity of the log. Read-only, except starting a verification (which writes no event).
 """
 
+from datetime import date, timedelta
+
+from django.core.validators import MaxValueValidator
 from django.http import HttpResponse, StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import permissions, serializers
 from rest_framework.exceptions import PermissionDenied
-from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.licensing import unlicensed_systems
 from audit import exports, integrity, selectors
 from audit.models import VerificationRun
-from codeledger.api import CODE_PARAMS, PeopleOnly, StrictSerializer
+from codeledger.api import CODE_PARAMS, CursorPages, PeopleOnly, StrictSerializer
 from codeledger.domain import ADMIN, AUDITOR, actor_for
 from codeledger.problems import ProblemError
 from codes.systems import SYSTEMS
@@ -63,7 +65,12 @@ class LogFilterSerializer(StrictSerializer):
     )
     change_request = serializers.UUIDField(required=False)
     since = serializers.DateField(required=False, help_text="recorded on or after this day")
-    until = serializers.DateField(required=False, help_text="recorded on or before this day")
+    until = serializers.DateField(
+        required=False,
+        help_text="recorded on or before this day",
+        # The day after `until` bounds the query: the calendar's last day has none.
+        validators=[MaxValueValidator(date.max - timedelta(days=1))],
+    )
     cursor = serializers.CharField(required=False)
     size = serializers.IntegerField(required=False, min_value=1, max_value=500)
 
@@ -112,7 +119,7 @@ class LogEntrySerializer(serializers.Serializer):
     version = serializers.IntegerField()
 
 
-class LogPagination(CursorPagination):
+class LogPagination(CursorPages):
     ordering = "-pk"  # newest first; positions are unique and never change
     page_size = 50
     max_page_size = 500

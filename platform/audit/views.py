@@ -17,6 +17,7 @@ from rest_framework.exceptions import ValidationError as ApiValidationError
 from audit import integrity, selectors
 from audit.api import REQUEST_STATES, LogFilterSerializer
 from audit.models import VerificationRun
+from codeledger.api import MAX_POSITION, is_position
 from codeledger.domain import ADMIN, AUDITOR, STAFF, NotFound
 from codeledger.screens import not_found, require_roles, screen
 from codes import selectors as code_selectors
@@ -46,8 +47,10 @@ def change_log(request):
     errors, rows, older = {}, [], None
     try:
         filters = LogFilterSerializer.parse(query, request=request)
-        if before and not before.isdigit():
-            raise ApiValidationError({"before": ["must be a position (a whole number)"]})
+        if before and not is_position(before):
+            raise ApiValidationError(
+                {"before": [f"must be a position (a whole number from 0 to {MAX_POSITION})"]}
+            )
     except ApiValidationError as error:
         errors = _errors(error)
     else:
@@ -97,7 +100,12 @@ def _moment(value: str, errors: dict, name: str):
     except ValueError:
         errors[name] = "Give a date and time, e.g. 2026-11-30T14:00."
         return None
-    return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
+    moment = timezone.make_aware(moment) if timezone.is_naive(moment) else moment
+    try:
+        return moment.astimezone(datetime.UTC)
+    except OverflowError:  # 0001-01-01T00:00+05:00 is a moment before the calendar starts
+        errors[name] = "Give a date and time between 0001-01-01 and 9999-12-31 in UTC."
+        return None
 
 
 @screen
@@ -189,6 +197,12 @@ def verify(request):
             digest = Digest.parse(text)
         except ValueError as error:
             message = f"That digest cannot be read: {error}. Nothing was started."
+            return _integrity(request, actor, digest_error=message, status=400)
+        if digest.authentic() is False:
+            message = (
+                "That digest's MAC does not match: this CodeLedger did not issue it (or its "
+                "seal key is no longer listed). Nothing was started."
+            )
             return _integrity(request, actor, digest_error=message, status=400)
     _, created = integrity.start(requested_by=request.user.get_username(), digest=digest)
     if not created:

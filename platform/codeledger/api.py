@@ -3,11 +3,14 @@
 Errors become problem details in codeledger.problems.
 """
 
+import re
+
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import permissions, serializers
-from rest_framework.exceptions import AuthenticationFailed, PermissionDenied
+from rest_framework.exceptions import AuthenticationFailed, NotFound, PermissionDenied
+from rest_framework.pagination import CursorPagination
 
 from accounts.licensing import request_api_key, require_licence
 from codeledger.domain import PROPOSERS, STAFF, actor_for
@@ -68,3 +71,38 @@ class StrictSerializer(serializers.Serializer):
             if unknown:
                 raise serializers.ValidationError({name: ["unknown field"] for name in unknown})
         return super().to_internal_value(data)
+
+
+# Positions are PostgreSQL bigints: a cursor's position is 1 to 19 ASCII digits, at most this.
+MAX_POSITION = 2**63 - 1
+_POSITION = re.compile(r"[0-9]{1,19}")  # ASCII: isdigit() takes "²" and Arabic digits
+
+
+def is_position(text: str) -> bool:
+    """`text` is a position as the database holds them (a whole number, 0 to MAX_POSITION)."""
+    return bool(_POSITION.fullmatch(text)) and int(text) <= MAX_POSITION
+
+
+class CursorPages(CursorPagination):
+    """Cursor pages whose cursor is checked where it enters: a damaged or forged cursor is a 400
+    naming `cursor` (DRF answers 404, or a 500 when the position is not a number the database
+    takes). `ordering` is a position (an integer column) unless `text_ordering` is set."""
+
+    text_ordering = False
+    refused = "this cursor is not one the API handed out; start again from the first page"
+
+    def decode_cursor(self, request):
+        try:
+            cursor = super().decode_cursor(request)
+        except NotFound:
+            raise serializers.ValidationError({"cursor": [self.refused]}) from None
+        if cursor is None or cursor.position is None:
+            return cursor
+        if self.text_ordering:
+            # PostgreSQL refuses text holding NUL: a 500 if it reached the query.
+            valid = "\x00" not in cursor.position and len(cursor.position) <= 300
+        else:
+            valid = is_position(cursor.position)
+        if not valid:
+            raise serializers.ValidationError({"cursor": [self.refused]})
+        return cursor

@@ -320,6 +320,12 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    # JSON within 64 levels of nesting and valid Unicode (codeledger/parsers.py); forms as DRF.
+    "DEFAULT_PARSER_CLASSES": [
+        "codeledger.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "EXCEPTION_HANDLER": "codeledger.problems.exception_handler",
     # Trust X-Forwarded-For only behind this many proxies (throttling keys on the client address).

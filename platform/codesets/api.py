@@ -3,12 +3,11 @@
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
-from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.licensing import unlicensed_systems
-from codeledger.api import PeopleOnly, StrictSerializer
+from codeledger.api import CursorPages, PeopleOnly, StrictSerializer
 from codeledger.domain import actor_for
 from codes.content import FIELDS
 from codes.systems import SYSTEMS
@@ -65,15 +64,16 @@ class ReleaseItemFilters(StrictSerializer):
     size = serializers.IntegerField(required=False, min_value=1, max_value=500)
 
 
-class ReleasePagination(CursorPagination):
+class ReleasePagination(CursorPages):
     ordering = "-proposed_position"
     page_size = 20
     page_size_query_param = "size"
     max_page_size = 200
 
 
-class ReleaseItemPagination(CursorPagination):
+class ReleaseItemPagination(CursorPages):
     ordering = "code"  # unique within a release
+    text_ordering = True
     page_size = 50
     page_size_query_param = "size"
     max_page_size = 500

@@ -9,12 +9,11 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.exceptions import PermissionDenied
-from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.licensing import require_licence, unlicensed_systems
-from codeledger.api import CODE_PARAMS, PeopleOnly, StrictSerializer
+from codeledger.api import CODE_PARAMS, CursorPages, PeopleOnly, StrictSerializer
 from codeledger.domain import actor_for
 from codes.content import FIELDS
 from codes.selectors import load_code
@@ -170,7 +169,7 @@ class RevertView(APIView):
 # --- change requests ----------------------------------------------------------------------
 
 
-class QueuePagination(CursorPagination):
+class QueuePagination(CursorPages):
     ordering = "submitted_position"  # immutable and unique: stable pages
     page_size = 50
     max_page_size = 200

@@ -5,6 +5,7 @@ User text is only ever passed as query *text* (match, term, prefix), never as qu
 
 import base64
 import json
+import math
 import re
 from collections.abc import Sequence
 
@@ -77,18 +78,36 @@ def encode_cursor(sort_values: list) -> str:
     return base64.urlsafe_b64encode(json.dumps(sort_values).encode()).decode().rstrip("=")
 
 
+# Elasticsearch's sort values: longs, finite doubles, booleans and keywords.
+LONG = range(-(2**63), 2**63)
+MAX_CURSOR_LENGTH = 1000
+
+
+def _sort_value(value) -> bool:
+    """A value Elasticsearch could have put in a sort: anything else (1e999 reads as infinity,
+    a number beyond a long) fails before the query is sent, where it looked like an outage."""
+    if isinstance(value, bool | str):
+        return True
+    if isinstance(value, int):
+        return value in LONG
+    return isinstance(value, float) and math.isfinite(value)
+
+
 def decode_cursor(cursor: str) -> list:
+    refused = BadCursor("the cursor is not one this API handed out")
+    if len(cursor) > MAX_CURSOR_LENGTH:
+        raise refused
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         values = json.loads(base64.urlsafe_b64decode(padded.encode()).decode())
-    except (ValueError, UnicodeDecodeError):
-        raise BadCursor("the cursor is not one this API handed out") from None
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        raise refused from None
     if (
         not isinstance(values, list)
         or len(values) != len(SORT)
-        or not all(isinstance(v, int | float | str | bool) for v in values)
+        or not all(map(_sort_value, values))
     ):
-        raise BadCursor("the cursor is not one this API handed out")
+        raise refused
     return values
 
 

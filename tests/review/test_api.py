@@ -176,6 +176,18 @@ def test_bad_input_is_a_400_naming_the_field_and_writes_nothing(as_user, nstemi,
     assert_nothing_written(before)
 
 
+def test_a_lone_surrogate_in_a_proposed_value_is_a_400_naming_the_field(as_user, nstemi):
+    before = Event.objects.count()
+    body = (
+        '{"system": "icd10cm", "code": "I21.4", "base_version": 1, '
+        '"changes": {"short_descriptor": "NSTEMI \\ud800"}, "rationale": "why"}'
+    )
+    response = as_user("alice").post(URL, body, content_type="application/json")
+    problem = assert_problem(response, 400, contains="Unicode")
+    assert "changes.short_descriptor" in problem["errors"], problem
+    assert_nothing_written(before)
+
+
 def test_markup_is_stored_as_plain_text(as_user, nstemi):
     text = '<script>alert("x")</script> Heart attack'
     change = propose(as_user("alice"), changes={"common_description": text}).json()
