@@ -16,7 +16,13 @@ from rest_framework.views import APIView
 from accounts.licensing import unlicensed_systems
 from audit import exports, integrity, selectors
 from audit.models import VerificationRun
-from codeledger.api import CODE_PARAMS, CursorPages, PeopleOnly, StrictSerializer
+from codeledger.api import (
+    CODE_PARAMS,
+    CursorPages,
+    PeopleOnly,
+    StrictSerializer,
+    uses_api_key,
+)
 from codeledger.domain import ADMIN, AUDITOR, actor_for
 from codeledger.problems import ProblemError
 from codes.systems import SYSTEMS
@@ -36,6 +42,8 @@ class Verifiers(permissions.BasePermission):
     """Auditors and admins may run the chain verification (it checks the log, writes none)."""
 
     def has_permission(self, request, view):
+        if uses_api_key(request):
+            raise PermissionDenied("API keys are read-only: they can search and read codes")
         if not request.user or not request.user.is_authenticated:
             return False
         if not actor_for(request.user).roles & {AUDITOR, ADMIN}:

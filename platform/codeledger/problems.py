@@ -4,9 +4,13 @@
 `application/problem+json`. Domain and event-store errors are mapped here, in one place.
 """
 
+import json
+
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import OperationalError
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -23,15 +27,16 @@ TITLES = {
     404: "Not found",
     405: "Method not allowed",
     409: "Conflict",
+    413: "Content too large",
     415: "Unsupported media type",
     429: "Too many requests",
     503: "Service unavailable",
 }
 
 
-def problem(
-    status_code: int, detail: str, *, slug: str | None = None, errors=None, headers=None, **extra
-) -> Response:
+def problem_body(
+    status_code: int, detail: str, *, slug: str | None = None, errors=None, **extra
+) -> dict:
     body = {
         "type": f"/problems/{slug or TITLES.get(status_code, 'error').lower().replace(' ', '-')}",
         "title": TITLES.get(status_code, "Error"),
@@ -41,7 +46,20 @@ def problem(
     if errors:
         body["errors"] = errors
     body.update(extra)
+    return body
+
+
+def problem(
+    status_code: int, detail: str, *, slug: str | None = None, errors=None, headers=None, **extra
+) -> Response:
+    body = problem_body(status_code, detail, slug=slug, errors=errors, **extra)
     return Response(body, status=status_code, headers=headers, content_type=CONTENT_TYPE)
+
+
+def problem_response(status_code: int, detail: str, **extra) -> HttpResponse:
+    """A problem from a plain Django view (outside DRF, e.g. an unknown API route)."""
+    body = problem_body(status_code, detail, **extra)
+    return HttpResponse(json.dumps(body), status=status_code, content_type=CONTENT_TYPE)
 
 
 class ProblemError(Exception):
@@ -93,6 +111,13 @@ def exception_handler(exc, context):
             slug="busy",
             headers={"Retry-After": "5"},
         )
+    if isinstance(exc, RequestDataTooBig):
+        # 413, not Django's plain 400: the request is well formed, only larger than we take,
+        # and a client can tell that apart (send less, or in parts) by the status alone.
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        return problem(413, f"the request body is larger than the {limit} bytes this API accepts")
+    if isinstance(exc, TooManyFieldsSent | TooManyFilesSent):
+        return problem(400, str(exc))
     if isinstance(exc, IdempotencyError):
         return problem(409, str(exc), slug="duplicate-event")
     if isinstance(exc, NotFound | Http404):

@@ -1,10 +1,10 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from codeledger.health import healthz
 from codeledger.metrics import metrics_view
-from codeledger.views import HomeView
+from codeledger.views import HomeView, api_not_found
 
 urlpatterns = [
     path("", HomeView.as_view(), name="home"),
@@ -21,6 +21,8 @@ urlpatterns = [
     path("api/v1/", include("audit.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    # Any other path under /api/ is a 404 problem (problem details), never Django's page.
+    re_path(r"^api/", api_not_found, name="api-not-found"),
     path("", include("search.urls")),
     # Before the code page: "codes/new/preview" would otherwise be system "new", code "preview".
     path("", include("review.urls")),

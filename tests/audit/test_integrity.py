@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.db import connection, transaction
+from rest_framework.test import APIClient
+from rest_framework_api_key.models import APIKey
 
 from audit.models import VerificationRun
 from events.models import Event
@@ -118,6 +120,17 @@ def test_only_auditors_and_admins_start_a_verification(as_user, client, people, 
     client.force_login(people["alice"])
     assert client.post("/audit/integrity/verify").status_code == 403
     assert "Verify the whole log" not in client.get("/audit/integrity").content.decode()
+    assert VerificationRun.objects.count() == 0
+
+
+def test_an_api_key_starting_a_verification_is_a_403_as_documented(log_of_twelve):
+    _, key = APIKey.objects.create_key(name="consumer")
+    keyed = APIClient()
+    keyed.credentials(HTTP_AUTHORIZATION=f"Api-Key {key}")
+    response = keyed.post(f"{API}/verifications", {}, format="json")
+    assert response.status_code == 403, response.content
+    assert response["Content-Type"] == "application/problem+json"
+    assert "read-only" in response.json()["detail"]
     assert VerificationRun.objects.count() == 0
 
 
