@@ -94,6 +94,24 @@ def empty_content() -> dict:
     }
 
 
+# What a field of each kind holds when it was never set: an attribution override is the one
+# field empty_content() leaves out (no override: the system's attribution applies).
+_EMPTY = {
+    "text": "",
+    "bool": False,
+    "status": "active",
+    "text_list": [],
+    "notes": {},
+    "related": [],
+    "attribution": {},
+}
+
+
+def empty_value(name: str):
+    """The value of field `name` on a code that never had it set."""
+    return empty_content().get(name, _EMPTY[FIELDS[name].kind])
+
+
 def _text(value, field: Field) -> str:
     if not isinstance(value, str):
         raise ValidationError(f"{field.label} must be text")

@@ -5,7 +5,7 @@ No database here: codes.selectors loads a stream and folds it; review and codese
 
 from dataclasses import dataclass, field, replace
 
-from codes.content import FIELDS, empty_content
+from codes.content import FIELDS, empty_content, empty_value
 from codes.events import (
     CodeRegistered,
     CodeReinstated,
@@ -53,5 +53,11 @@ def evolve_code(state: CodeState, event) -> CodeState:
 
 
 def inverse_changes(revision: CodeRevised) -> dict:
-    """The change that undoes a revision (a revert proposes it as a new change request)."""
-    return {name: change["from"] for name, change in revision.changes.items() if name in FIELDS}
+    """The change that undoes a revision (a revert proposes it as a new change request). A field
+    the code did not hold before the revision (`from` is None: an attribution override) goes
+    back to its empty value, which a proposal accepts."""
+    return {
+        name: empty_value(name) if change["from"] is None else change["from"]
+        for name, change in revision.changes.items()
+        if name in FIELDS
+    }
