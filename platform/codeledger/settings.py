@@ -103,6 +103,7 @@ INSTALLED_APPS = [
     "codes",
     "review",
     "codesets",
+    "alphabetic_index",
     "reference",
     "search",
     "audit",

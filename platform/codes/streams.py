@@ -1,12 +1,12 @@
 """The names of the event streams: the one place they are spelled.
 
 They are stored in every log (and in exports and digests), so they never change:
-`code:<system>:<code as displayed>`, `change:<uuid>`, `release:<uuid>`.
+`code:<system>:<code as displayed>`, `change:<uuid>`, `release:<uuid>`, `index:<uuid>`.
 """
 
 from codes.systems import get_system
 
-CODE, CHANGE, RELEASE = "code", "change", "release"
+CODE, CHANGE, RELEASE, INDEX = "code", "change", "release", "index"
 
 
 def code_stream(system: str, code: str) -> str:
@@ -33,3 +33,8 @@ def change_stream(change_id) -> str:
 
 def release_stream(release_id) -> str:
     return f"{RELEASE}:{release_id}"
+
+
+def index_stream(release_id) -> str:
+    """The stream of one release of a system's Alphabetic Index (alphabetic_index.events)."""
+    return f"{INDEX}:{release_id}"

@@ -1,0 +1,225 @@
+"""Readers of the official ICD-10-CM index files: the flattened CSV and the official XML.
+
+Both yield `SourceEntry` rows in document order: a main term (level 0), then its subterms
+indented one level deeper each (1..9), each under the nearest row above with a lower level.
+
+- CSV (`RowID,Letter,Level,Term,See,SeeAlso,NonEssModif,Code`, data/README.md): the FY2025
+  Index to Diseases and Injuries as vendored, flattened from the official XML.
+- XML (`ICD10CM.index` > `letter` > `mainTerm` > `term level=N`, data/icd10cm-index-2025.xsd):
+  the format CDC/NCHS publish every year (2026 uses the same schema), so a later year's file is
+  read as it comes. A title's `<nemod>` is its non-essential modifiers; `<seecat>`/`<subcat>`
+  ("see category T71") become a see reference "category T71", as the CSV spells them; an
+  addenda file's `<diff>` titles are read as their new text.
+
+Files ending in `.gz` are read through gzip. A malformed file raises `IndexFileError` naming the
+row or element, so an import refuses it before anything is written.
+"""
+
+import csv
+import gzip
+import io
+import re
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+CSV_COLUMNS = ["RowID", "Letter", "Level", "Term", "See", "SeeAlso", "NonEssModif", "Code"]
+MAX_LEVEL = 9
+FORMATS = ("csv", "xml")
+
+
+class IndexFileError(ValueError):
+    """The file is not an index file this reader understands; says where."""
+
+
+@dataclass(frozen=True)
+class SourceEntry:
+    """One entry of the index as the file states it (no cross-reference resolved yet)."""
+
+    letter: str
+    level: int  # 0 = main term
+    title: str  # without its non-essential modifiers (empty for 5 entries that are only those)
+    modifiers: str = ""  # "(acute) (double)": words that may be absent from the diagnosis
+    see: str = ""  # "Hemorrhage, intracranial": a main term, then subterms after commas
+    see_also: str = ""
+    code: str = ""  # a trailing "-" means more characters are required (tabular list)
+    manifestation: str = ""  # the XML's <manif>: a manifestation code, "[I43]" in print
+
+
+def _spaces(text: str | None) -> str:
+    return " ".join((text or "").split())
+
+
+def _open_text(path: Path):
+    path = Path(path)
+    if path.suffix == ".gz":
+        return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8", newline="")
+    return open(path, encoding="utf-8", newline="")
+
+
+def _open_binary(path: Path):
+    path = Path(path)
+    return gzip.open(path, "rb") if path.suffix == ".gz" else open(path, "rb")
+
+
+def format_of(path: Path) -> str:
+    """`csv` or `xml`, from the file's name (`.csv`, `.csv.gz`, `.xml`, `.xml.gz`)."""
+    name = Path(path).name.lower().removesuffix(".gz")
+    for kind in FORMATS:
+        if name.endswith(f".{kind}"):
+            return kind
+    raise IndexFileError(f"{Path(path).name}: cannot tell the format (csv or xml) from the name")
+
+
+def read_entries(path: Path, kind: str | None = None) -> Iterator[SourceEntry]:
+    """The file's entries in document order (`kind`: csv or xml; default from the name)."""
+    kind = kind or format_of(path)
+    if kind == "csv":
+        return read_csv(path)
+    if kind == "xml":
+        return read_xml(path)
+    raise IndexFileError(f"unknown format {kind!r}; known: {', '.join(FORMATS)}")
+
+
+def read_csv(path: Path) -> Iterator[SourceEntry]:
+    """Entries of the flattened CSV, checked row by row (levels step down one at a time)."""
+    try:
+        with _open_text(path) as handle:
+            rows = csv.reader(handle)
+            header = next(rows, None)
+            if header != CSV_COLUMNS:
+                raise IndexFileError(
+                    f"{Path(path).name}: the header must be {','.join(CSV_COLUMNS)}"
+                )
+            previous = -1
+            for line, row in enumerate(rows, start=2):
+                if len(row) != len(CSV_COLUMNS):
+                    raise IndexFileError(f"line {line}: {len(row)} columns, expected 8")
+                _, letter, level, term, see, see_also, modifiers, code = row
+                entry = _checked(
+                    f"line {line}",
+                    previous,
+                    letter=letter,
+                    level=level,
+                    title=term,
+                    modifiers=modifiers,
+                    see=see,
+                    see_also=see_also,
+                    code=code,
+                )
+                previous = entry.level
+                yield entry
+    except (OSError, UnicodeDecodeError, csv.Error, EOFError, gzip.BadGzipFile) as error:
+        raise IndexFileError(f"{Path(path).name}: {error}") from None
+
+
+def _checked(where: str, previous: int, **fields) -> SourceEntry:
+    try:
+        level = int(fields.pop("level"))
+    except ValueError:
+        raise IndexFileError(f"{where}: the level is not a number") from None
+    if not 0 <= level <= MAX_LEVEL or level > previous + 1:
+        raise IndexFileError(
+            f"{where}: level {level} cannot follow level {previous} (0 to {MAX_LEVEL}, one "
+            "deeper at most)"
+        )
+    entry = SourceEntry(level=level, **{name: _spaces(value) for name, value in fields.items()})
+    if not (entry.title or entry.modifiers):  # a few official entries are a modifier alone
+        raise IndexFileError(f"{where}: an entry without a title")
+    if not re.fullmatch(r"[A-Z]", entry.letter):
+        raise IndexFileError(f"{where}: the letter must be one of A to Z, not {entry.letter!r}")
+    return entry
+
+
+# --- the official XML ----------------------------------------------------------------------
+
+_REFERENCE_TAGS = {"seecat": "category", "subcat": "subcategory"}
+
+
+def _title(element: ET.Element | None) -> tuple[str, str]:
+    """(title, non-essential modifiers) of a <title> or an addenda <diff> element."""
+    if element is None:
+        return "", ""
+    if element.tag == "diff":  # addenda: <unc>/<new> are the text now, <old> what it was
+        text = " ".join(part.text or "" for part in element if part.tag in ("unc", "new"))
+        return _spaces((element.text or "") + " " + text), ""
+    words, modifiers = [element.text or ""], []
+    for child in element:
+        if child.tag == "nemod":
+            modifiers.append(child.text or "")
+        else:
+            words.append(child.text or "")
+        words.append(child.tail or "")
+    return _spaces(" ".join(words)), _spaces(" ".join(modifiers))
+
+
+def _reference(node: ET.Element) -> str:
+    see = _spaces(node.findtext("see"))
+    if see:
+        return see
+    for tag, word in _REFERENCE_TAGS.items():
+        if target := _spaces(node.findtext(tag)):
+            return f"{word} {target}"
+    return ""
+
+
+def _xml_entry(node: ET.Element, letter: str, level: int, previous: int, where: str):
+    title, modifiers = _title(
+        node.find("title") if node.find("title") is not None else node.find("diff")
+    )
+    return _checked(
+        where,
+        previous,
+        letter=letter,
+        level=str(level),
+        title=title,
+        modifiers=modifiers,
+        see=_reference(node),
+        see_also=node.findtext("seeAlso") or "",
+        code=node.findtext("code") or "",
+        manifestation=node.findtext("manif") or "",
+    )
+
+
+def read_xml(path: Path) -> Iterator[SourceEntry]:
+    """Entries of an official index XML file (ICD10CM.index), in document order."""
+    try:
+        with _open_binary(path) as handle:
+            root = ET.parse(handle).getroot()
+    except (OSError, ET.ParseError, EOFError, gzip.BadGzipFile) as error:
+        raise IndexFileError(f"{Path(path).name}: {error}") from None
+    if root.tag != "ICD10CM.index":
+        raise IndexFileError(
+            f"{Path(path).name}: the root element is <{root.tag}>, not <ICD10CM.index>"
+        )
+    previous = -1
+    for letter_node in root.iter("letter"):
+        letter, _ = _title(letter_node.find("title"))
+        for main in letter_node.findall("mainTerm"):
+            stack = [(main, 0)]
+            while stack:  # depth first, children in document order
+                node, level = stack.pop()
+                where = f"letter {letter}, entry {_title(node.find('title'))[0]!r}"
+                if node.tag == "term" and node.get("level") != str(level):
+                    raise IndexFileError(f"{where}: level {node.get('level')}, expected {level}")
+                entry = _xml_entry(node, letter, level, previous, where)
+                previous = entry.level
+                yield entry
+                stack.extend((child, level + 1) for child in reversed(node.findall("term")))
+
+
+def release_year(path: Path, kind: str | None = None) -> str | None:
+    """The fiscal year an index file is for: its <version> (XML), else a year in its name."""
+    if (kind or format_of(path)) == "xml":
+        try:
+            with _open_binary(path) as handle:
+                for _, element in ET.iterparse(handle, events=("end",)):
+                    if element.tag == "version":
+                        return _spaces(element.text) or None
+                    if element.tag == "letter":
+                        break
+        except (OSError, ET.ParseError, EOFError, gzip.BadGzipFile) as error:
+            raise IndexFileError(f"{Path(path).name}: {error}") from None
+    found = re.search(r"(?<!\d)(20\d\d)(?!\d)", Path(path).name)
+    return found.group(1) if found else None
