@@ -18,6 +18,7 @@ urlpatterns = [
     path("api/v1/", include("reference.api_urls")),
     path("api/v1/", include("review.api_urls")),
     path("api/v1/", include("codesets.api_urls")),
+    path("api/v1/", include("alphabetic_index.api_urls")),
     path("api/v1/", include("audit.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
@@ -28,5 +29,6 @@ urlpatterns = [
     path("", include("review.urls")),
     path("", include("reference.urls")),
     path("", include("codesets.urls")),
+    path("", include("alphabetic_index.urls")),
     path("", include("audit.urls")),
 ]

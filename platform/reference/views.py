@@ -14,6 +14,7 @@ from django.views.decorators.http import require_safe
 from accounts import meter
 from accounts.licensing import licensed_systems
 from accounts.meter import meter_page_view
+from alphabetic_index.selectors import index_entries_leading_to
 from codeledger.domain import NotFound
 from codeledger.screens import Roles, not_found
 from codes.content import NOTE_KINDS
@@ -72,6 +73,7 @@ def code_page(request, system, code):
             "related": related,
             "parent_href": _code_link(entry.system, parent) if parent else None,
             "history": list(reversed(history)) if reading.allowed else [],
+            "index_entries": index_entries_leading_to(system=entry.system, code=entry.code),
             "roles": roles,
             "reading": reading,
             "meter": {
