@@ -296,6 +296,7 @@ class Stack:
             # the curated lay terms. Later starts change nothing. No demo logins in production
             # mode: `prodstack.py manage createsuperuser` makes the first one.
             self.manage(env, "codes_import", "icd10cm-2026", "--if-empty")
+            self.manage(env, "index_import", "--if-empty")
             self.manage(env, "lay_terms_import")
         log(
             f"CodeLedger (production settings) at http://localhost:{values['PORT']}/ "

@@ -15,6 +15,8 @@ fi
 if [ -n "${es_started:-}" ]; then wait "$es_started"; fi
 # First start: the real ICD-10-CM code set (April 2026) and one demo login per role.
 "$PY" manage.py codes_import icd10cm-2026 --if-empty
+# Its Alphabetic Index (FY2025, vendored), checked against those codes (about 10 s, once).
+"$PY" manage.py index_import --if-empty
 # Curated lay terms and abbreviations, as reviewed change requests (re-runs change nothing).
 "$PY" manage.py lay_terms_import
 "$PY" manage.py demo_users
