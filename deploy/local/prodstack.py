@@ -56,9 +56,13 @@ DEFAULT_PORTS = {
     "ELASTICSEARCH_PORT": 9201,
     "ELASTICSEARCH_TRANSPORT_PORT": 9301,
 }
-SECRET_NAMES = ("SECRET_KEY", "METRICS_TOKEN")
+SECRET_NAMES = ("SECRET_KEY", "METRICS_TOKEN", "EVENT_SEAL_KEYS")
 # Web first (no new requests), then what runs tasks, then the stores they use.
 APP_PROCESSES = ("web", "beat", "worker")
+
+
+def _new_seal_key() -> str:
+    return f"{time.strftime('%Y%m%d')}:{secrets.token_urlsafe(32)}"
 
 
 class Stack:
@@ -81,6 +85,11 @@ class Stack:
             if line and not line.startswith("#") and "=" in line:
                 key, value = line.split("=", 1)
                 values[key.strip()] = value.strip()
+        if "EVENT_SEAL_KEYS" not in values and not os.environ.get("EVENT_SEAL_KEYS"):
+            # An env file written before the log was sealed: add a key (docs/audit.md, "Seals").
+            with self.env_file.open("a") as env_file:
+                env_file.write(f"EVENT_SEAL_KEYS={_new_seal_key()}\n")
+            return self.settings()
         for name in SECRET_NAMES:
             if os.environ.get(name):
                 values[name] = os.environ[name]
@@ -100,6 +109,8 @@ class Stack:
             "DEBUG=false",
             f"SECRET_KEY={secret_key}",
             f"METRICS_TOKEN={metrics_token}",
+            "# Seals the event log; keep it outside the database and its backups (docs/audit.md).",
+            f"EVENT_SEAL_KEYS={os.environ.get('EVENT_SEAL_KEYS') or _new_seal_key()}",
             "ALLOWED_HOSTS=localhost,127.0.0.1",
             f"CSRF_TRUSTED_ORIGINS=http://localhost:{web},http://127.0.0.1:{web}",
             "# Plain HTTP on this machine; behind a TLS proxy set this to true.",

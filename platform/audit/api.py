@@ -265,6 +265,26 @@ class DigestSerializer(StrictSerializer):
     position = serializers.IntegerField(min_value=1)
     hash = serializers.RegexField(r"^[0-9a-f]{64}$", help_text="64 hex digits")
     taken_at = serializers.CharField(required=False, allow_blank=True, max_length=40)
+    key_id = serializers.CharField(required=False, allow_blank=True, max_length=40)
+    mac = serializers.RegexField(
+        r"^([0-9a-f]{64})?$",
+        required=False,
+        allow_blank=True,
+        help_text="the digest's MAC under seal key `key_id` (digests issued since seals exist)",
+    )
+
+    def validate(self, data):
+        digest = Digest(**{"taken_at": "", **data})
+        if digest.authentic() is False:
+            raise serializers.ValidationError({"mac": [NOT_ISSUED_HERE]})
+        return data
+
+
+# A digest is refused when its MAC does not match: forged, or signed with a key no longer listed.
+NOT_ISSUED_HERE = (
+    "this digest's MAC does not match: this CodeLedger did not issue it (or its seal key is no "
+    "longer listed in EVENT_SEAL_KEYS); nothing was started"
+)
 
 
 class VerifyRequestSerializer(StrictSerializer):
@@ -317,9 +337,7 @@ class VerificationListView(APIView):
         digest = body.validated_data.get("digest")
         run, _ = integrity.start(
             requested_by=request.user.get_username(),
-            digest=Digest(digest["position"], digest["hash"], digest.get("taken_at", ""))
-            if digest
-            else None,
+            digest=Digest(**{"taken_at": "", **digest}) if digest else None,
         )
         run.refresh_from_db()  # a run that executed in-process (eager tasks) has finished
         response = Response(VerificationSerializer(run).data, status=202)

@@ -71,4 +71,4 @@ def _not_queued(run_id: str, error: Exception) -> None:
 
 def digest_of(run: VerificationRun) -> Digest:
     """The digest an auditor keeps: the head that this successful run verified."""
-    return Digest(run.head_position, run.head_hash, canonical_time(run.finished_at))
+    return Digest.issued(run.head_position, run.head_hash, canonical_time(run.finished_at))

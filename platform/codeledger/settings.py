@@ -74,7 +74,37 @@ def database_settings(config: dict) -> dict:
     return config
 
 
+def _event_seal_keys() -> list[tuple[str, str]]:
+    """EVENT_SEAL_KEYS: "id:secret" pairs, comma-separated, the first sealing new appends and
+    every one verifying what it sealed (docs/audit.md, "Seals"). Kept outside the database and
+    its backups: whoever can write the database but not read this cannot extend or rewrite the
+    log undetected. Embedded default: one key generated once into .local/event_seal_key."""
+    raw = env.str("EVENT_SEAL_KEYS", default="")
+    if not raw:
+        if not DEBUG:
+            raise ImproperlyConfigured(
+                "EVENT_SEAL_KEYS is required when DEBUG is off (production mode)."
+            )
+        key_file = LOCAL_DIR / "event_seal_key"
+        if not key_file.exists():
+            LOCAL_DIR.mkdir(exist_ok=True)
+            key_file.write_text(f"local-{secrets.token_hex(4)}:{secrets.token_urlsafe(32)}")
+            key_file.chmod(0o600)
+        raw = key_file.read_text().strip()
+    pairs = []
+    for item in raw.split(","):
+        key_id, _, secret = item.strip().partition(":")
+        if not key_id or len(secret) < 16:
+            raise ImproperlyConfigured(
+                "EVENT_SEAL_KEYS is malformed: expected id:secret pairs, comma-separated, each "
+                "secret at least 16 characters"
+            )
+        pairs.append((key_id, secret))
+    return pairs
+
+
 SECRET_KEY = _secret_key()
+EVENT_SEAL_KEYS = _event_seal_keys()
 # Rotating the key: the old one here keeps sessions and signed links valid meanwhile.
 SECRET_KEY_FALLBACKS = env.list("SECRET_KEY_FALLBACKS", default=[])
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]", "testserver"])

@@ -9,11 +9,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from events.canonical import GENESIS_HASH, canonical_time, chain_hash, event_content, plain_json
-from events.models import Event
+from events.models import Event, Seal
+from events.sealing import UnknownKey, current_key_id, matches, seal_head
+from events.sealing import mac as seal_mac
 from events.store import (
     RecordedEvent,
     announce_on_commit,
     head_hash,
+    head_position,
     iter_all,
     lock_appends,
 )
@@ -21,11 +24,17 @@ from events.store import (
 
 @dataclass(frozen=True)
 class Digest:
-    """A saved head of the log: later logs must still contain this event at this position."""
+    """A saved head of the log: later logs must still contain this event at this position.
+
+    `mac` (under seal key `key_id`, events.sealing) proves that this instance issued it, so a
+    digest forged to match a cut or rewritten log is refused; digests saved before digests
+    carried one are still accepted for what they prove (the event is in the log)."""
 
     position: int
     hash: str
     taken_at: str = ""
+    key_id: str = ""
+    mac: str = ""
 
     @classmethod
     def parse(cls, text: str) -> "Digest":
@@ -35,22 +44,61 @@ class Digest:
                 position=int(raw["position"]),
                 hash=str(raw["hash"]),
                 taken_at=str(raw.get("taken_at", "")),
+                key_id=str(raw.get("key_id", "")),
+                mac=str(raw.get("mac", "")),
             )
         except (ValueError, KeyError, TypeError) as error:
             raise ValueError(
                 f"not a digest ({error}): expected JSON with position and hash"
             ) from None
 
+    @classmethod
+    def issued(cls, position: int, hash: str, taken_at: str) -> "Digest":
+        """A digest of this head, with this instance's MAC under the current seal key."""
+        key_id = current_key_id()
+        return cls(
+            position,
+            hash,
+            taken_at,
+            key_id,
+            seal_mac("digest", position, hash, taken_at, key_id=key_id),
+        )
+
+    def authentic(self) -> bool | None:
+        """True or False when the digest carries a MAC, None when it carries none."""
+        if not self.mac:
+            return None
+        try:
+            return matches(
+                "digest",
+                self.position,
+                self.hash,
+                self.taken_at,
+                key_id=self.key_id,
+                given=self.mac,
+            )
+        except UnknownKey:
+            return False
+
     def to_json(self) -> str:
         return json.dumps(
-            {"position": self.position, "hash": self.hash, "taken_at": self.taken_at}, indent=2
+            {
+                "position": self.position,
+                "hash": self.hash,
+                "taken_at": self.taken_at,
+                "key_id": self.key_id,
+                "mac": self.mac,
+            },
+            indent=2,
         )
 
 
 @dataclass(frozen=True)
 class Problem:
     position: int
-    kind: str  # content_altered | event_missing | order_changed | digest_mismatch
+    # content_altered | event_missing | order_changed | digest_mismatch | digest_forged |
+    # unsealed | seal_mismatch | seal_forged | seal_orphaned
+    kind: str
     detail: str
 
     def __str__(self):
@@ -69,7 +117,7 @@ class Verification:
         return self.problem is None
 
     def digest(self) -> Digest:
-        return Digest(self.head_position, self.head_hash, canonical_time(timezone.now()))
+        return Digest.issued(self.head_position, self.head_hash, canonical_time(timezone.now()))
 
 
 def content_of(event: RecordedEvent) -> dict:
@@ -88,12 +136,26 @@ def content_of(event: RecordedEvent) -> dict:
 def verify_chain(
     *, digest: Digest | None = None, progress: Callable[[int], None] | None = None
 ) -> Verification:
-    """Walk the chain in position order; name the first event that does not fit."""
+    """Walk the chain in position order, with the seals beside it; name the first event that
+    does not fit, or the first seal that does not (events.sealing)."""
     prev_hash, prev_position, count, digest_found = GENESIS_HASH, 0, 0, False
+    sealed_to = 0  # the position of the last seal verified
 
     def failed(problem: Problem) -> Verification:
         return Verification(count, prev_position, prev_hash, problem)
 
+    if digest and digest.authentic() is False:
+        return failed(
+            Problem(
+                digest.position,
+                "digest_forged",
+                f"the digest's MAC does not match (key {digest.key_id or 'none'}): this instance "
+                "did not issue it",
+            )
+        )
+    seals = Seal.objects.order_by("position").values_list("position", "hash", "key_id", "mac")
+    seals = iter(seals.iterator(chunk_size=2000))
+    seal = next(seals, None)
     for event in iter_all():
         if chain_hash(event.prev_hash, content_of(event)) != event.hash:
             return failed(
@@ -122,6 +184,13 @@ def verify_chain(
                     f"the event written before it (after position {prev_position}) is missing",
                 )
             )
+        if seal is not None and seal[0] < event.position:  # a seal with no event there
+            return failed(_orphaned(seal))
+        if seal is not None and seal[0] == event.position:
+            if problem := _seal_problem(seal, event.hash):
+                return failed(problem)
+            seal = next(seals, None)
+            sealed_to = event.position
         if digest and event.hash == digest.hash:
             # Found by its hash, not its position: an imported copy of the log may number
             # its events differently and still extend the digest.
@@ -129,6 +198,18 @@ def verify_chain(
         prev_hash, prev_position, count = event.hash, event.position, count + 1
         if progress:
             progress(1)
+    if seal is not None:
+        return failed(_orphaned(seal))
+    if count and sealed_to != prev_position:
+        after = f"after position {sealed_to}" if sealed_to else "anywhere"
+        return failed(
+            Problem(
+                prev_position,
+                "unsealed",
+                f"the log's head carries no seal (none {after}): events were appended without "
+                "the seal key",
+            )
+        )
     if digest and not digest_found:
         return failed(
             Problem(
@@ -138,6 +219,36 @@ def verify_chain(
             )
         )
     return Verification(count, prev_position, prev_hash)
+
+
+def _seal_problem(seal: tuple, event_hash: str) -> Problem | None:
+    position, sealed_hash, key_id, given = seal
+    if sealed_hash != event_hash:
+        return Problem(
+            position,
+            "seal_mismatch",
+            "the event here is not the one that was sealed: the log was rewritten and re-hashed",
+        )
+    try:
+        authentic = matches("seal", position, sealed_hash, key_id=key_id, given=given)
+    except UnknownKey:
+        return Problem(
+            position,
+            "seal_forged",
+            f"sealed with key {key_id!r}, which is not in EVENT_SEAL_KEYS (an old key must stay "
+            "listed to verify what it sealed)",
+        )
+    if not authentic:
+        return Problem(position, "seal_forged", f"the seal's MAC does not match key {key_id!r}")
+    return None
+
+
+def _orphaned(seal: tuple) -> Problem:
+    return Problem(
+        seal[0],
+        "seal_orphaned",
+        "a seal names an event that is not in the log (history was cut)",
+    )
 
 
 # --- export / import --------------------------------------------------------------------
@@ -242,5 +353,6 @@ def import_lines(
         Event.objects.bulk_create(pending)
         written += len(pending)
         if written:
+            seal_head(head_position(), expected_prev)
             announce_on_commit()
     return ImportResult(read=read, written=written, skipped=skipped)

@@ -92,3 +92,20 @@ class StreamSummary(models.Model):
 
     def __str__(self):
         return f"{self.stream}@{self.version}"
+
+
+class Seal(models.Model):
+    """A keyed seal over the head of the log after one append (events.sealing): the chain links
+    every earlier event to `hash`, and only the holder of key `key_id` can compute `mac`."""
+
+    position = models.BigIntegerField(primary_key=True)
+    hash = models.CharField(max_length=64)
+    key_id = models.CharField(max_length=40)
+    mac = models.CharField(max_length=64)
+    sealed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["position"]
+
+    def __str__(self):
+        return f"seal @ {self.position} ({self.key_id})"

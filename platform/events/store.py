@@ -29,6 +29,7 @@ from events.canonical import (
 )
 from events.context import current_meta
 from events.models import Event
+from events.sealing import seal_head
 from events.signals import events_committed
 
 log = logging.getLogger(__name__)
@@ -402,6 +403,7 @@ def append_streams(appends: Sequence[StreamAppend], *, meta: dict | None = None)
                 rows.append(row)
                 prev_hash = row[-1]
         positions = _insert(rows)
+        seal_head(positions[-1], prev_hash)
         announce_on_commit()
     return AppendResult(positions=positions, versions=current)
 
@@ -482,9 +484,11 @@ def load_new_streams(
         _load(rows())
         if progress and streams % LOAD_CHUNK:
             progress(streams % LOAD_CHUNK)
+        last_position = head_position()
         if events:
+            seal_head(last_position, prev_hash)
             announce_on_commit()
-        return LoadResult(streams=streams, events=events, last_position=head_position())
+        return LoadResult(streams=streams, events=events, last_position=last_position)
 
 
 def _load(rows: Iterator[tuple]) -> None:

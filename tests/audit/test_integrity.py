@@ -96,8 +96,14 @@ def test_a_saved_digest_proves_the_log_still_extends_it(as_user, log_of_twelve):
     later = verify(auditor, digest=digest)
     assert later["status"] == "ok" and later["digest_position"] == digest["position"]
 
+    # A digest altered to match another log no longer carries this instance's MAC: refused.
     forged = {**digest, "hash": "ab" * 32}
-    refused = verify(auditor, digest=forged)
+    response = auditor.post(f"{API}/verifications", {"digest": forged}, format="json")
+    assert response.status_code == 400
+    assert "did not issue it" in response.json()["errors"]["digest"][0]
+    # A digest saved before digests carried a MAC proves only what it names: not in this log.
+    unsigned = {"position": digest["position"], "hash": "ab" * 32}
+    refused = verify(auditor, digest=unsigned)
     assert (refused["status"], refused["problem_kind"]) == ("failed", "digest_mismatch")
 
 

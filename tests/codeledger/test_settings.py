@@ -60,6 +60,15 @@ def test_production_mode_requires_a_secret_key():
     assert "SECRET_KEY is required" in result.stderr
 
 
+def test_production_mode_requires_a_seal_key():
+    """The log's seals need a key the database does not hold (docs/audit.md, "Seals")."""
+    result = run_manage(
+        "check", DEBUG="false", ALLOWED_HOSTS="codes.example.org", SECRET_KEY="s" * 50
+    )
+    assert result.returncode != 0
+    assert "EVENT_SEAL_KEYS is required" in result.stderr
+
+
 def test_production_mode_passes_check_deploy_without_warnings():
     result = run_manage(
         "check",
@@ -69,6 +78,7 @@ def test_production_mode_passes_check_deploy_without_warnings():
         DEBUG="false",
         SECRET_KEY="k" * 20 + "-production-secret-key-0123456789-abcdefghij",
         ALLOWED_HOSTS="codes.example.org",
+        EVENT_SEAL_KEYS="2026-12:a-production-seal-key-0123456789",
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout

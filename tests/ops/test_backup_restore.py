@@ -90,12 +90,14 @@ def empty_database():
 
 
 def dump_events_table(path: Path) -> None:
-    """The backup: pg_dump of the event log table alone (its rows and position sequence)."""
+    """The backup: pg_dump of the event log alone (its rows, their seals, the position
+    sequence), as docs/operations.md says."""
     subprocess.run(
         [
             postgres_bin("pg_dump"),
             "--data-only",
             "--table=events_event",
+            "--table=events_seal",
             f"--file={path}",
             server_url(connection.settings_dict["NAME"]),
         ],
