@@ -9,7 +9,7 @@ export UV_PYTHON_DOWNLOADS := never
 # otherwise recompile Django and friends (seconds per command).
 export UV_COMPILE_BYTECODE := 1
 
-.PHONY: install run run-prod stop test lint format
+.PHONY: install run run-prod stop test test-fast lint format
 
 $(UV):
 	$(PYTHON) -m venv .local/tools
@@ -34,8 +34,15 @@ stop:
 	$(VENV)/bin/python deploy/local/prodstack.py stop
 	$(VENV)/bin/python deploy/local/localservices.py elasticsearch stop
 
+# Everything: PostgreSQL, Redis, Elasticsearch and Chromium (what CI runs).
 test: install
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+# The tests that need no Elasticsearch, Redis or browser and are not marked slow (PostgreSQL
+# starts if a selected test uses the database): under two minutes.
+FAST_TESTS := not elasticsearch and not redis and not browser and not slow
+test-fast: install
+	$(VENV)/bin/pytest -m "$(FAST_TESTS)" $(PYTEST_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .

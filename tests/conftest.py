@@ -1,8 +1,27 @@
-"""Real services for the whole test run: throwaway PostgreSQL, Redis and Elasticsearch.
+"""Services for the test run, each started once per session and only for the tests that ask.
 
-Each is started once per session from the installed binaries (deploy/local/localservices.py),
-on free ports, and removed afterwards. To reuse running instances instead, set
-TEST_DATABASE_URL (a PostgreSQL server URL), TEST_REDIS_URL or TEST_ELASTICSEARCH_URL.
+PostgreSQL, Redis and Elasticsearch are throwaway instances started from the installed binaries
+(deploy/local/localservices.py) on free ports, and removed at the end of the session. Each
+starts the first time a test needs it, never before:
+- PostgreSQL: any test with database access (`db`, `transactional_db`, `django_db`).
+- Redis: the `redis_url` fixture (tests that use it are marked `redis` at collection).
+- Elasticsearch: the `es_namespace` fixture, or the `elasticsearch` marker, which gives the test
+  `es_namespace`: settings.ELASTICSEARCH_URL (and the environment variable, for subprocesses)
+  point at the session's node for that test only, under an index prefix of its own that is
+  removed afterwards. Tests whose fixtures reach `elasticsearch_url`, and every test under
+  tests/search/, are marked at collection.
+To reuse running instances instead, set TEST_DATABASE_URL (a PostgreSQL server URL),
+TEST_REDIS_URL or TEST_ELASTICSEARCH_URL.
+
+Every other test, database tests included, sees an Elasticsearch URL on which nothing listens:
+a local port this session holds bound and never listens on, so a connection is refused at once
+(never a developer's node on 127.0.0.1:9200, and no waiting). The projection runner, which
+catches every projector up after each commit, finds the `search` projector's store unavailable:
+a transient failure it records and retries later, which these tests do not look at.
+
+Markers (pyproject.toml): `elasticsearch`, `redis`, `browser` (Chromium, tests/e2e; those tests
+get Elasticsearch too: they drive the whole product) and `slow`. `make test-fast` runs the
+tests that need none of them; `make test` runs everything.
 """
 
 import contextlib
@@ -23,6 +42,31 @@ from rest_framework.test import APIClient
 
 from localservices import ElasticsearchNode, PostgresServer, RedisServer
 
+# A fixture that reaches one of these makes the test carry the marker (pytest -m selects on it).
+MARKED_BY_FIXTURE = {
+    "elasticsearch_url": "elasticsearch",
+    "redis_url": "redis",
+    "chromium_browser": "browser",
+}
+
+
+# Every test in these folders needs Elasticsearch, whichever fixtures it uses.
+ELASTICSEARCH_FOLDERS = ("search",)
+
+
+def pytest_collection_modifyitems(items):
+    tests = Path(__file__).parent
+    for item in items:
+        folder = Path(item.path).relative_to(tests).parts[0]
+        if folder in ELASTICSEARCH_FOLDERS and not item.get_closest_marker("elasticsearch"):
+            item.add_marker("elasticsearch")
+        for fixture, marker in MARKED_BY_FIXTURE.items():
+            if fixture in item.fixturenames and not item.get_closest_marker(marker):
+                item.add_marker(marker)
+        # A browser drives the whole product, its search box included.
+        if item.get_closest_marker("browser") and not item.get_closest_marker("elasticsearch"):
+            item.add_marker("elasticsearch")
+
 
 @pytest.fixture(scope="session")
 def services_dir():
@@ -33,18 +77,16 @@ def services_dir():
 
 @pytest.fixture(scope="session")
 def elasticsearch_url(services_dir):
-    """URL of the session's Elasticsearch node; settings point at it for the whole run."""
+    """URL of the session's Elasticsearch node, started the first time a test needs it.
+    Tests use it through `es_namespace` (or the `elasticsearch` marker), which points the
+    settings at it."""
     if url := os.environ.get("TEST_ELASTICSEARCH_URL"):
-        node = None
-    else:
-        node = ElasticsearchNode(base=services_dir / "elasticsearch")
-        url = node.url
-        node.start()
-    settings.ELASTICSEARCH_URL = url
-    os.environ["ELASTICSEARCH_URL"] = url
-    yield url
-    if node:
-        node.stop()
+        yield url
+        return
+    node = ElasticsearchNode(base=services_dir / "elasticsearch")
+    node.start()
+    yield node.url
+    node.stop()
 
 
 @pytest.fixture(scope="session")
@@ -142,21 +184,45 @@ def django_db_modify_db_settings(postgres_url):
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _real_services(elasticsearch_url):
-    """Every test sees the throwaway Elasticsearch, never a developer's local node."""
+def _test_settings():
+    """Settings for every test: no Elasticsearch unless a test asks for it (see the module's
+    docstring), and fast password hashing."""
+    # Bound, never listening: connections are refused at once, and no one else can take it.
+    unreachable = socket.socket()
+    unreachable.bind(("127.0.0.1", 0))
+    url = f"http://127.0.0.1:{unreachable.getsockname()[1]}"
+    previous = os.environ.get("ELASTICSEARCH_URL")
+    settings.ELASTICSEARCH_URL = url
+    os.environ["ELASTICSEARCH_URL"] = url
     # Hashing passwords slowly protects real accounts; test users need no protection.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    return elasticsearch_url
+    yield url
+    if previous is None:
+        os.environ.pop("ELASTICSEARCH_URL", None)
+    else:
+        os.environ["ELASTICSEARCH_URL"] = previous
+    unreachable.close()
 
 
 @pytest.fixture(autouse=True)
-def es_namespace(settings):
-    """A unique index prefix per test (the search alias lives under it); removed afterwards."""
+def _elasticsearch_when_marked(request):
+    """A test marked `elasticsearch` gets the session's node before its other fixtures run."""
+    if request.node.get_closest_marker("elasticsearch"):
+        request.getfixturevalue("es_namespace")
+
+
+@pytest.fixture
+def es_namespace(elasticsearch_url, settings, monkeypatch):
+    """The session's Elasticsearch node for this test, under a unique index prefix (the search
+    alias lives under it); the prefix's indices and templates are removed afterwards."""
     from codeledger.elastic import elasticsearch_client
 
+    settings.ELASTICSEARCH_URL = elasticsearch_url
+    monkeypatch.setenv("ELASTICSEARCH_URL", elasticsearch_url)  # for subprocesses
     prefix = f"test-{uuid.uuid4().hex[:10]}"
     settings.SEARCH_INDEX_ALIAS = f"{prefix}-codes"
     yield prefix
+    settings.ELASTICSEARCH_URL = elasticsearch_url  # a test may have pointed it elsewhere
     client = elasticsearch_client()
     # Deleting by wildcard is refused (action.destructive_requires_name): name each index.
     indices = list(client.indices.get(index=f"{prefix}*", expand_wildcards="all"))
@@ -173,19 +239,29 @@ def es_namespace(settings):
 
 @pytest.fixture(scope="session", autouse=True)
 def _flush_may_empty_the_event_log():
-    """Transactional tests end with a flush (TRUNCATE), which the append-only trigger refuses.
+    """Transactional tests end with a flush, which the append-only trigger refuses.
 
     The flush alone lifts the refusal, for its own transaction only (see events migration 0002).
+    It deletes the rows instead of truncating the tables: TRUNCATE replaces each table's files,
+    about 0.2 s for the few rows a test leaves, where DELETE takes milliseconds. The foreign keys
+    (deferrable, as Django creates them) are checked at the flush's commit, when all is gone.
+    A flush that resets sequences truncates, as Django does.
     """
     from django.db.backends.postgresql.operations import DatabaseOperations
 
     original = DatabaseOperations.sql_flush
 
-    def sql_flush(self, *args, **kwargs):
-        statements = original(self, *args, **kwargs)
-        if not statements:
-            return statements
-        return ["SELECT set_config('codeledger.allow_event_rewrite', 'on', true)", *statements]
+    def sql_flush(self, style, tables, *, reset_sequences=False, allow_cascade=False):
+        if not tables:
+            return []
+        lift = "SELECT set_config('codeledger.allow_event_rewrite', 'on', true)"
+        if reset_sequences:
+            statements = original(
+                self, style, tables, reset_sequences=True, allow_cascade=allow_cascade
+            )
+            return [lift, *statements]
+        deletes = [f"DELETE FROM {self.quote_name(table)}" for table in tables]
+        return [lift, "SET CONSTRAINTS ALL DEFERRED", *deletes]
 
     DatabaseOperations.sql_flush = sql_flush
     yield
@@ -201,15 +277,14 @@ def _fresh_throttle_counts():
 
 
 @pytest.fixture
-def own_elasticsearch_node(services_dir, settings):
+def own_elasticsearch_node(services_dir, settings, es_namespace):
     """A node of this test's own, so stopping it leaves the session's node alone."""
     # Under services_dir, not pytest's tmp_path: pytest keeps its folders private (0700).
     node = ElasticsearchNode(base=services_dir / f"es-{uuid.uuid4().hex[:8]}")
     node.start()
-    session_url, settings.ELASTICSEARCH_URL = settings.ELASTICSEARCH_URL, node.url
+    settings.ELASTICSEARCH_URL = node.url
     yield node
-    node.stop()
-    settings.ELASTICSEARCH_URL = session_url  # later teardowns talk to the session's node
+    node.stop()  # es_namespace's cleanup then talks to the session's node again
 
 
 # --- people in each role ------------------------------------------------------------

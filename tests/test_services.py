@@ -36,6 +36,7 @@ def test_elasticsearch_index_refresh_search_round_trip(es_namespace):
     assert [hit["_id"] for hit in result["hits"]["hits"]] == ["1"]
 
 
+@pytest.mark.elasticsearch
 def test_elasticsearch_hunspell_filter_stems_with_the_debian_dictionary():
     result = elasticsearch_client().indices.analyze(
         tokenizer="standard",

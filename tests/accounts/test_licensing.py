@@ -35,7 +35,7 @@ def leaks(text: str) -> list[str]:
 
 
 @pytest.fixture
-def licensed(transactional_db, fake_cpt, people):
+def licensed(transactional_db, es_namespace, fake_cpt, people):
     """The made-up CPT code, revised once (a history and a diff to read), indexed; an
     organisation holding a CPT licence with one member and one API key, and one without."""
     request = change_request_submit(

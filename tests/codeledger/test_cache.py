@@ -7,6 +7,7 @@ import signal
 import time
 import uuid
 
+import pytest
 import redis
 
 from codeledger.cache import RedisCache, count
@@ -36,6 +37,8 @@ def test_a_redis_out_of_reach_is_a_miss_not_an_error():
     assert time.monotonic() - began < 2  # refused connections fail fast
 
 
+@pytest.mark.redis  # a server of its own
+@pytest.mark.elasticsearch  # /healthz must find only the cache down
 def test_a_redis_that_refuses_writes_is_out_of_service_too(services_dir, settings, db, client):
     """READONLY after a failover, OOM, MISCONF: Redis answers, with errors. The counter is
     ignored like a lost connection, and /healthz (which writes) reports the cache down."""
@@ -79,6 +82,7 @@ def test_a_redis_that_does_not_answer_costs_one_timeout_not_one_per_call(hung_re
     assert len(skipping) == 1 and "skip it for 60 s" in skipping[0].getMessage()
 
 
+@pytest.mark.redis  # a server of its own
 def test_the_cache_tries_a_hung_redis_again_and_recovers(services_dir):
     """A real Redis, hung (SIGSTOP) and then resumed: while it hangs, calls are misses; after
     CACHE_RETRY_AFTER the next call reaches it again and finds what was stored before."""
@@ -101,6 +105,7 @@ def test_the_cache_tries_a_hung_redis_again_and_recovers(services_dir):
         server.stop()
 
 
+@pytest.mark.redis  # a server of its own
 def test_a_redis_that_refuses_or_restarts_is_used_again_at_once(services_dir):
     """Errors that come at once cost no wait, so they do not open the breaker: a Redis that is
     down (connections refused) and back, or restarted under pooled connections, is used again

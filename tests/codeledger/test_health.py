@@ -4,6 +4,9 @@ import threading
 
 import pytest
 
+# /healthz checks Elasticsearch too: each test needs it up (or stops a node of its own).
+pytestmark = pytest.mark.elasticsearch
+
 
 @pytest.mark.django_db
 def test_healthz_is_up_when_database_and_elasticsearch_answer(client):

@@ -110,6 +110,7 @@ def test_the_beat_task_publishes_changes_that_came_into_force(people, nstemi, mo
     assert CodeEntry.objects.get(code="I21.4").short_descriptor == "NSTEMI"
 
 
+@pytest.mark.elasticsearch
 def test_a_code_registered_for_a_future_date_appears_on_that_day(people, monkeypatch, client):
     from codeledger.elastic import elasticsearch_client
     from codesets.importing import import_codes

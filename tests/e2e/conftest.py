@@ -128,7 +128,8 @@ def screenshot(page, name: str) -> None:
 
 @pytest.fixture
 def nstemi(transactional_db):
-    """ICD-10-CM I21.4 (and its parent) registered as an import would, indexed for search."""
+    """ICD-10-CM I21.4 (and its parent) registered as an import would, indexed for search when
+    the test has Elasticsearch (without it the search projector only records that it is down)."""
     code_register(
         system="icd10cm",
         code="I21",

@@ -364,6 +364,7 @@ def _index_with_markup(people):
     elasticsearch_client().indices.refresh(index=alias())
 
 
+@pytest.mark.elasticsearch
 def test_search_highlights_matches_and_escapes_everything_else(nstemi, people):
     _index_with_markup(people)
     html = client_for(None).get("/search?q=infarction").content.decode()
@@ -374,6 +375,7 @@ def test_search_highlights_matches_and_escapes_everything_else(nstemi, people):
     assert "?q=infarction&amp;system=custom" in html  # a facet link
 
 
+@pytest.mark.elasticsearch
 def test_search_facet_filters_and_suggestions(nstemi, people):
     _index_with_markup(people)
     html = client_for(None).get("/search?q=infarction&system=custom").content.decode()
@@ -382,6 +384,7 @@ def test_search_facet_filters_and_suggestions(nstemi, people):
     assert "<html" not in fragment and "I21.4" in fragment
 
 
+@pytest.mark.elasticsearch
 def test_more_results_follow_the_cursor(nstemi, people):
     from search import views as search_views
 

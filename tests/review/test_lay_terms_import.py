@@ -114,6 +114,7 @@ def test_a_wrong_header_is_refused(codes, tmp_path):
         run(path)
 
 
+@pytest.mark.elasticsearch
 def test_after_the_import_htn_finds_i10_through_the_search_api(codes, tmp_path):
     run(seed(tmp_path, "icd10cm,I10,high blood pressure|HTN\nicd10cm,M06.9,RA\n"))
     catch_up("search")

@@ -62,7 +62,7 @@ def refresh():
 
 
 @pytest.fixture
-def indexed(transactional_db):
+def indexed(transactional_db, es_namespace):
     position = register_codes()
     catch_up("search")
     refresh()

@@ -28,7 +28,7 @@ CODES = {
 
 
 @pytest.fixture
-def ranked(transactional_db):
+def ranked(transactional_db, es_namespace):
     register_codes(CODES)
     catch_up("search")
     refresh()
