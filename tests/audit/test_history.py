@@ -15,7 +15,7 @@ from review.actions import (
     change_request_submit,
 )
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 OLD = "Non-ST elevation (NSTEMI) myocardial infarction"
 NEW = "NSTEMI myocardial infarction, initial episode"
@@ -68,6 +68,7 @@ def story(people, nstemi):
     return {"v2": v2, "v3": v3, "stale": stale, "refused": refused, "revert": revert, "v5": v5}
 
 
+@pytest.mark.django_db(transaction=True)  # reads what catches up after commit
 def test_the_timeline_tells_each_version_with_its_request_and_word_diff(as_user, story):
     response = as_user("audrey").get("/api/v1/audit/codes/icd10cm/I21.4/timeline")
     assert response.status_code == 200, response.content
@@ -108,6 +109,7 @@ def test_the_timeline_tells_each_version_with_its_request_and_word_diff(as_user,
     assert unapplied[story["stale"]]["base_version"] == 2
 
 
+@pytest.mark.django_db(transaction=True)  # reads what catches up after commit
 def test_blame_names_who_last_set_each_field_today_and_on_a_later_date(as_user, story):
     auditor = as_user("audrey")
 
@@ -140,6 +142,7 @@ def test_blame_names_who_last_set_each_field_today_and_on_a_later_date(as_user, 
     assert blame(as_of=in_a_month)["official_descriptor"]["last_change"]["version"] == 4
 
 
+@pytest.mark.django_db(transaction=True)  # reads what catches up after commit
 def test_the_code_screen_compares_versions_and_shows_content_as_of(client, people, story):
     client.force_login(people["audrey"])
     page = client.get("/audit/codes/icd10cm/I21.4", {"from": 1, "to": 3})

@@ -15,7 +15,7 @@ from events.models import Event
 from events.testing import assert_projection_matches_rebuild
 from review.actions import change_request_approve, change_request_reject, change_request_submit
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 LOG = "/api/v1/audit/log"
 
@@ -52,6 +52,7 @@ def entries(client, **params):
     return response.json()["results"]
 
 
+@pytest.mark.django_db(transaction=True)  # reads what catches up after commit
 def test_every_event_is_told_in_domain_words_newest_first(as_user, decisions):
     rows = entries(as_user("audrey"))
     assert len(rows) == Event.objects.count() == 6
@@ -87,10 +88,12 @@ def test_every_event_is_told_in_domain_words_newest_first(as_user, decisions):
         ({"system": "icd10pcs"}, []),
     ],
 )
+@pytest.mark.django_db(transaction=True)  # reads what catches up after commit
 def test_filters_narrow_the_log(as_user, decisions, params, expected):
     assert [r["type"] for r in entries(as_user("audrey"), **params)] == expected
 
 
+@pytest.mark.django_db(transaction=True)  # reads what catches up after commit
 def test_a_date_range_and_cursor_pages_cover_the_log_once(as_user, decisions):
     auditor = as_user("audrey")
     today = timezone.localdate()
@@ -121,6 +124,7 @@ def test_bad_filters_are_a_400_naming_the_field(as_user, decisions, params, fiel
     assert field in response.json()["errors"]
 
 
+@pytest.mark.django_db(transaction=True)  # reads what catches up after commit
 def test_exports_match_the_filtered_log_row_for_row(as_user, decisions):
     auditor = as_user("audrey")
     listed = list(reversed(entries(auditor, role="reviewer")))  # exports are oldest first
@@ -151,6 +155,7 @@ def test_exports_match_the_filtered_log_row_for_row(as_user, decisions):
         assert chain_hash(row["prev_hash"], row["event"]) == row["hash"]
 
 
+@pytest.mark.django_db(transaction=True)  # reads what catches up after commit
 def test_the_log_screen_filters_pages_and_links_its_exports(client, people, decisions, monkeypatch):
     client.force_login(people["audrey"])
     page = client.get("/audit/", {"actor": "carol"})
@@ -179,6 +184,7 @@ def test_people_without_an_editorial_role_cannot_read_the_log(as_user, client, p
     assert client.get("/audit/").status_code == 403
 
 
+@pytest.mark.django_db(transaction=True)  # reads what catches up after commit
 def test_the_database_and_python_renderers_give_the_same_rows(decisions):
     """PostgreSQL renders exports with COPY; the embedded SQLite default renders them in
     Python: both must write the same rows."""

@@ -8,7 +8,7 @@ from django.test import Client
 from events.models import Event
 from events.testing import assert_projection_matches_rebuild
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 URL = "/api/v1/change-requests"
 OVERRIDE = {"source": "Written by Dr. Ada Lovelace for CodeLedger", "licence": "CC BY 4.0"}
@@ -29,6 +29,7 @@ def propose_attribution(client, attribution, **extra):
     )
 
 
+@pytest.mark.django_db(transaction=True)  # reads what catches up after commit
 def test_system_defaults_on_the_page_and_in_the_api(as_user, nstemi):
     body = as_user("anonymous").get("/api/v1/codes/icd10cm/I21.4").json()
     official = body["attribution"]["official_descriptor"]
@@ -43,6 +44,7 @@ def test_system_defaults_on_the_page_and_in_the_api(as_user, nstemi):
     assert "Written by the CodeLedger editors. © CodeLedger, all rights reserved." in html
 
 
+@pytest.mark.django_db(transaction=True)  # reads what catches up after commit
 def test_a_reviewed_override_changes_one_fields_attribution(as_user, nstemi):
     created = propose_attribution(as_user("alice"), {"common_description": OVERRIDE})
     assert created.status_code == 201, created.content

@@ -12,7 +12,7 @@ from events.projections import catch_up
 from events.testing import assert_projection_matches_rebuild, catch_up_each
 from review.actions import change_request_approve, change_request_revert, change_request_submit
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 OLD = "Non-ST elevation (NSTEMI) myocardial infarction"
 NEW = "NSTEMI myocardial infarction, initial episode"
@@ -34,6 +34,7 @@ def approve_change(people, changes, effective_from=None, base_version=1):
     )
 
 
+@pytest.mark.django_db(transaction=True)  # reads what catches up after commit
 def test_a_scheduled_change_waits_for_its_date_and_known_at_remembers(client, people, nstemi):
     today = timezone.localdate()
     in_a_month = today + timedelta(days=30)
@@ -82,6 +83,7 @@ def test_a_scheduled_change_waits_for_its_date_and_known_at_remembers(client, pe
     assert_projection_matches_rebuild("codes", "review", "codesets")
 
 
+@pytest.mark.django_db(transaction=True)  # reads what catches up after commit
 def test_the_current_view_switches_on_the_effective_date(people, nstemi, monkeypatch):
     tomorrow = timezone.localdate() + timedelta(days=1)
     approve_change(people, {"short_descriptor": "NSTEMI"}, effective_from=tomorrow)
@@ -111,6 +113,7 @@ def test_the_beat_task_publishes_changes_that_came_into_force(people, nstemi, mo
 
 
 @pytest.mark.elasticsearch
+@pytest.mark.django_db(transaction=True)  # reads what catches up after commit
 def test_a_code_registered_for_a_future_date_appears_on_that_day(people, monkeypatch, client):
     from codeledger.elastic import elasticsearch_client
     from codesets.importing import import_codes

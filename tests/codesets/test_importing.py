@@ -11,7 +11,7 @@ from codesets.sources import SourceCode
 from events.models import Event
 from events.testing import assert_projection_matches_rebuild
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 
 def code(value, title, **content):
@@ -36,6 +36,7 @@ def run(codes, **kwargs):
     )
 
 
+@pytest.mark.django_db(transaction=True)  # reads what catches up after commit
 def test_first_import_registers_every_code_by_the_system_actor_with_source_and_release():
     summary = run(SAMPLE)
     assert (summary.codes, summary.events_written, summary.already_present) == (3, 3, 0)

@@ -14,7 +14,7 @@ from review import actions as review_actions
 
 from .conftest import BASELINE, code, import_baseline, propose
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
@@ -44,6 +44,7 @@ def statuses(release_id) -> dict:
 # --- reading ------------------------------------------------------------------------------
 
 
+@pytest.mark.django_db(transaction=True)  # reads what catches up after commit
 def test_the_list_shows_releases_newest_first_with_their_counts(release_id, people):
     actions.release_approve(actor=actor_for(people["bob"]), release_id=release_id, codes=["E11.A"])
     page = client_for(people["audrey"]).get("/releases/")
@@ -66,6 +67,7 @@ def test_anonymous_people_sign_in_first_and_people_without_a_role_are_refused(re
     assert 'href="/releases/"' not in client_for(None).get("/").content.decode()
 
 
+@pytest.mark.django_db(transaction=True)  # reads what catches up after commit
 def test_the_release_page_shows_each_item_with_its_kind_and_word_diff(release_id, people):
     page = client_for(people["bob"]).get(page_of(release_id))
     html = page.content.decode()
@@ -83,6 +85,7 @@ def test_the_release_page_shows_each_item_with_its_kind_and_word_diff(release_id
 
 
 @pytest.mark.parametrize("who", ["alice", "audrey"])
+@pytest.mark.django_db(transaction=True)  # reads what catches up after commit
 def test_editors_and_auditors_read_the_page_without_decision_controls(release_id, people, who):
     html = client_for(people[who]).get(page_of(release_id)).content.decode()
     assert "Sjögren" in html
@@ -90,6 +93,7 @@ def test_editors_and_auditors_read_the_page_without_decision_controls(release_id
     assert 'type="checkbox"' not in html
 
 
+@pytest.mark.django_db(transaction=True)  # reads what catches up after commit
 def test_filters_select_items_and_an_htmx_filter_answers_the_items_fragment(release_id, people):
     bob = client_for(people["bob"])
 
@@ -111,6 +115,7 @@ def test_filters_select_items_and_an_htmx_filter_answers_the_items_fragment(rele
     assert "HX-Request" in fragment["Vary"]
 
 
+@pytest.mark.django_db(transaction=True)  # reads what catches up after commit
 def test_status_and_conflict_filters_follow_decisions(release_id, people):
     bob = actor_for(people["bob"])
     actions.release_reject(actor=bob, release_id=release_id, codes=["E11.A"], reason="later")
@@ -122,6 +127,7 @@ def test_status_and_conflict_filters_follow_decisions(release_id, people):
     assert "No items match these filters." in html.content.decode()
 
 
+@pytest.mark.django_db(transaction=True)  # reads what catches up after commit
 def test_items_are_paged_by_fifty_and_more_works_with_and_without_htmx(people):
     many = [code(f"A{n:02d}.9", f"Test disease number {n}") for n in range(60)]
     import_baseline()
@@ -150,6 +156,7 @@ def test_items_are_paged_by_fifty_and_more_works_with_and_without_htmx(people):
 # --- deciding -----------------------------------------------------------------------------
 
 
+@pytest.mark.django_db(transaction=True)  # reads what catches up after commit
 def test_approving_selected_items_with_a_plain_post_applies_them_and_redirects(release_id, people):
     bob = client_for(people["bob"])
     response = bob.post(
@@ -166,6 +173,7 @@ def test_approving_selected_items_with_a_plain_post_applies_them_and_redirects(r
     assert 'aria-label="Select E11.A"' not in html
 
 
+@pytest.mark.django_db(transaction=True)  # reads what catches up after commit
 def test_approving_selected_items_with_htmx_updates_rows_counts_and_panel_in_place(
     release_id, people
 ):
@@ -183,6 +191,7 @@ def test_approving_selected_items_with_htmx_updates_rows_counts_and_panel_in_pla
     assert statuses(release_id)["E11.A"] == "applied"
 
 
+@pytest.mark.django_db(transaction=True)  # reads what catches up after commit
 def test_rejecting_without_a_reason_says_so_by_the_field_and_writes_nothing(release_id, people):
     events = Event.objects.count()
     bob = client_for(people["bob"])
@@ -199,6 +208,7 @@ def test_rejecting_without_a_reason_says_so_by_the_field_and_writes_nothing(rele
     assert set(statuses(release_id).values()) == {"pending"}
 
 
+@pytest.mark.django_db(transaction=True)  # reads what catches up after commit
 def test_rejecting_selected_items_with_a_reason_records_it(release_id, people):
     response = client_for(people["bob"]).post(
         f"/releases/{release_id}/reject",
@@ -229,6 +239,7 @@ def test_editors_and_auditors_cannot_post_decisions(release_id, people, who):
     assert Event.objects.count() == events
 
 
+@pytest.mark.django_db(transaction=True)  # reads what catches up after commit
 def test_items_decided_meanwhile_give_a_conflict_and_change_nothing(release_id, people):
     carol = actor_for(people["carol"])
     actions.release_approve(actor=carol, release_id=release_id, codes=["E11.A"])
@@ -253,6 +264,7 @@ def test_items_decided_meanwhile_give_a_conflict_and_change_nothing(release_id, 
     assert statuses(release_id)["S30.1XXA"] == "pending"
 
 
+@pytest.mark.django_db(transaction=True)  # reads what catches up after commit
 def test_an_approval_that_conflicts_with_an_editors_change_shows_the_current_values(
     release_id, people
 ):
@@ -283,6 +295,7 @@ def test_an_approval_that_conflicts_with_an_editors_change_shows_the_current_val
     assert "Sjogren syndrome with TIN" in html
 
 
+@pytest.mark.django_db(transaction=True)  # reads what catches up after commit
 def test_approve_all_with_htmx_applies_every_pending_item_and_redraws_the_items(release_id, people):
     response = client_for(people["bob"]).post(
         f"/releases/{release_id}/approve-all", {"note": "FY2026", "query": "kind=added"}, **HTMX
@@ -296,6 +309,7 @@ def test_approve_all_with_htmx_applies_every_pending_item_and_redraws_the_items(
     assert ReleaseEntry.objects.get(release_id=release_id).status == "completed"
 
 
+@pytest.mark.django_db(transaction=True)  # reads what catches up after commit
 def test_a_large_approve_all_is_queued_and_applied_by_the_task(release_id, people, monkeypatch):
     monkeypatch.setattr(tasks, "RELEASE_SYNC_LIMIT", 1)
     bob = client_for(people["bob"])
@@ -308,6 +322,7 @@ def test_a_large_approve_all_is_queued_and_applied_by_the_task(release_id, peopl
     assert ReleaseEntry.objects.get(release_id=release_id).status == "completed"
 
 
+@pytest.mark.django_db(transaction=True)  # reads what catches up after commit
 def test_the_importer_cannot_decide_their_own_release(release_id, people):
     importer = User.objects.create_user("system", password="pw-system")
     importer.groups.add(Group.objects.get_or_create(name="reviewer")[0])
@@ -330,6 +345,7 @@ def test_an_unknown_release_is_a_readable_404(people):
     assert bob.post(f"/releases/{missing}/approve", {"codes": ["E11.A"]}).status_code == 404
 
 
+@pytest.mark.django_db(transaction=True)  # reads what catches up after commit
 def test_decisions_need_the_csrf_token(release_id, people):
     client = Client(enforce_csrf_checks=True)
     client.force_login(people["bob"])

@@ -15,7 +15,7 @@ from review import actions as review_actions
 
 from .conftest import BASELINE, import_baseline, propose
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
@@ -23,6 +23,7 @@ def baseline(db):
     import_baseline()
 
 
+@pytest.mark.django_db(transaction=True)  # reads what catches up after commit
 def test_a_later_release_is_proposed_as_one_change_set_and_touches_no_code(baseline):
     codes_before = Event.objects.filter(stream__startswith="code:").count()
     summary = propose()
@@ -49,6 +50,7 @@ def test_a_release_equal_to_the_current_codes_proposes_nothing(baseline):
     assert not ReleaseEntry.objects.exists()
 
 
+@pytest.mark.django_db(transaction=True)  # reads what catches up after commit
 def test_approve_all_applies_every_item_with_the_release_date_and_origin(baseline, people):
     release_id = propose(effective_from=None).release_id
     decision = actions.release_approve(actor=actor_for(people["bob"]), release_id=release_id)
@@ -69,6 +71,7 @@ def test_approve_all_applies_every_item_with_the_release_date_and_origin(baselin
     assert_projection_matches_rebuild("codes", "review", "codesets")
 
 
+@pytest.mark.django_db(transaction=True)  # reads what catches up after commit
 def test_a_code_an_editor_changed_meanwhile_stays_pending_as_a_conflict(baseline, people):
     release_id = propose().release_id
     alice, carol = (actor_for(people[n]) for n in ("alice", "carol"))
@@ -96,6 +99,7 @@ def test_a_code_an_editor_changed_meanwhile_stays_pending_as_a_conflict(baseline
     assert_projection_matches_rebuild("codes", "review", "codesets")
 
 
+@pytest.mark.django_db(transaction=True)  # reads what catches up after commit
 def test_items_can_be_approved_and_rejected_one_by_one(baseline, people):
     release_id = propose().release_id
     bob = actor_for(people["bob"])
@@ -111,6 +115,7 @@ def test_items_can_be_approved_and_rejected_one_by_one(baseline, people):
     assert again.release.status == "completed"
 
 
+@pytest.mark.django_db(transaction=True)  # reads what catches up after commit
 def test_an_approval_cut_short_resumes_with_the_pending_items(baseline, people, monkeypatch):
     release_id = propose().release_id
     monkeypatch.setattr(actions, "RELEASE_APPLY_CHUNK", 1)
@@ -134,6 +139,7 @@ def test_an_approval_cut_short_resumes_with_the_pending_items(baseline, people, 
 # --- API ------------------------------------------------------------------------------------
 
 
+@pytest.mark.django_db(transaction=True)  # reads what catches up after commit
 def test_reviewers_review_a_release_through_the_api(baseline, as_user):
     release_id = propose().release_id
     bob = as_user("bob")
@@ -184,6 +190,7 @@ def test_editors_and_auditors_cannot_decide_and_bad_input_writes_nothing(baselin
     assert as_user("anonymous").get("/api/v1/releases").status_code in (401, 403)
 
 
+@pytest.mark.django_db(transaction=True)  # reads what catches up after commit
 def test_a_large_approve_all_runs_as_a_task(baseline, as_user, monkeypatch):
     release_id = propose().release_id
     monkeypatch.setattr(tasks, "RELEASE_SYNC_LIMIT", 1)

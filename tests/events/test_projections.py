@@ -129,7 +129,7 @@ def crash_after_checkpoint(monkeypatch, projector):
 CRASHES = [crash_before_apply, crash_after_apply_before_checkpoint, crash_after_checkpoint]
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db
 @pytest.mark.parametrize("crash", CRASHES)
 def test_database_projection_survives_a_crash_at_each_step(crash, monkeypatch):
     for n in range(7):
@@ -148,7 +148,7 @@ def test_database_projection_survives_a_crash_at_each_step(crash, monkeypatch):
     assert_projection_matches_rebuild("streams")
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db
 @pytest.mark.parametrize("crash", CRASHES)
 def test_idempotent_external_projection_survives_a_crash_at_each_step(
     crash, monkeypatch, redis_balances

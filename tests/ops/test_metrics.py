@@ -7,7 +7,7 @@ import pytest
 
 from codesets.actions import code_register
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 
 def scrape(client, **headers):

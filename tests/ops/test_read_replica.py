@@ -22,7 +22,7 @@ from codesets.actions import code_register
 from localservices import postgres_bin
 from review.actions import change_request_approve, change_request_submit
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 
 def server_url(database: str) -> str:
@@ -84,6 +84,7 @@ def code_on_both(people):
     )
 
 
+@pytest.mark.django_db(transaction=True)  # the replica sees only commits
 def test_reads_of_read_models_in_get_requests_come_from_the_replica(
     code_on_both, people, lagging_replica, client
 ):
@@ -95,6 +96,7 @@ def test_reads_of_read_models_in_get_requests_come_from_the_replica(
     assert CodeEntry.objects.get(system="custom", code="RR-1").version == 2
 
 
+@pytest.mark.django_db(transaction=True)  # the replica sees only commits
 def test_writes_and_the_writers_next_reads_use_the_primary(
     code_on_both, people, lagging_replica, as_user
 ):

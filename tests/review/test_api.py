@@ -7,7 +7,7 @@ from events.models import Event
 from events.testing import assert_projection_matches_rebuild
 from review.models import ChangeRequestEntry
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 URL = "/api/v1/change-requests"
 
@@ -107,6 +107,7 @@ def test_four_eyes_a_reviewer_cannot_decide_their_own_request(as_user, nstemi):
     assert_nothing_written(before)
 
 
+@pytest.mark.django_db(transaction=True)  # reads what catches up after commit
 def test_two_requests_on_one_base_version_the_second_approval_conflicts(as_user, nstemi):
     alice, eve, bob = as_user("alice"), as_user("eve"), as_user("bob")
     first = propose(alice).json()
@@ -188,6 +189,7 @@ def test_a_lone_surrogate_in_a_proposed_value_is_a_400_naming_the_field(as_user,
     assert_nothing_written(before)
 
 
+@pytest.mark.django_db(transaction=True)  # reads what catches up after commit
 def test_markup_is_stored_as_plain_text(as_user, nstemi):
     text = '<script>alert("x")</script> Heart attack'
     change = propose(as_user("alice"), changes={"common_description": text}).json()
@@ -216,6 +218,7 @@ def test_withdraw_by_the_proposer_then_nothing_more_can_happen(as_user, nstemi):
     )
 
 
+@pytest.mark.django_db(transaction=True)  # reads what catches up after commit
 def test_new_code_proposal_registers_it_on_approval(as_user, nstemi):
     change = propose(
         as_user("alice"),
@@ -235,6 +238,7 @@ def test_new_code_proposal_registers_it_on_approval(as_user, nstemi):
     assert_projection_matches_rebuild("codes", "review", "codesets")
 
 
+@pytest.mark.django_db(transaction=True)  # reads what catches up after commit
 def test_list_filters_and_cursor_pages_in_submission_order(as_user, nstemi):
     alice = as_user("alice")
     ids = [

@@ -17,7 +17,7 @@ from events.testing import assert_projection_matches_rebuild
 from review.actions import load_change_request
 from search.documents import alias
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 HEADER = "# a comment line\nsystem,code,lay_terms\n"
 
@@ -115,6 +115,7 @@ def test_a_wrong_header_is_refused(codes, tmp_path):
 
 
 @pytest.mark.elasticsearch
+@pytest.mark.django_db(transaction=True)  # reads what catches up after commit
 def test_after_the_import_htn_finds_i10_through_the_search_api(codes, tmp_path):
     run(seed(tmp_path, "icd10cm,I10,high blood pressure|HTN\nicd10cm,M06.9,RA\n"))
     catch_up("search")

@@ -6,7 +6,7 @@ from codesets.actions import code_register
 from events.models import Event
 from review.models import ChangeRequestEntry
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 PROPOSE = "/codes/icd10cm/I21.4/propose"
 
@@ -27,6 +27,7 @@ def form_values(client) -> dict:
     return {**values, "rationale": "CMS tabular FY2027"}
 
 
+@pytest.mark.django_db(transaction=True)  # reads what catches up after commit
 def test_related_codes_and_the_hierarchy_are_proposed_like_any_field(editor):
     values = form_values(editor)
     values.update(
@@ -88,6 +89,7 @@ NEW = {
 }
 
 
+@pytest.mark.django_db(transaction=True)  # reads what catches up after commit
 def test_a_new_code_is_proposed_from_its_own_screen(editor):
     assert editor.get("/codes/new").status_code == 200
     response = editor.post("/codes/new", NEW)
