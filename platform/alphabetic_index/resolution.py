@@ -216,6 +216,8 @@ def index_counts(entries: list[dict]) -> dict:
             counts[f"via_{entry['resolved_via']}"] += 1
         if entry.get("code_status"):
             counts[f"{entry['code_status']}_code"] += 1
+            if entry["code_status"] == "incomplete" and not entry["resolved_code"].endswith("-"):
+                counts["seventh_character_code"] += 1  # the rest end in "-"
     names = [
         "entries",
         "main_terms",
@@ -230,6 +232,7 @@ def index_counts(entries: list[dict]) -> dict:
         "via_see",
         "via_see_also",
         *(f"{status}_code" for status in CODE_STATUSES),
+        "seventh_character_code",
     ]
     return {name: counts[name] for name in names}
 

@@ -159,6 +159,7 @@ def test_the_counts_say_what_was_imported_and_what_is_reported():
         "incomplete_code": 3,
         "header_code": 1,
         "stale_code": 1,
+        "seventh_character_code": 2,
     }
 
 

@@ -26,6 +26,7 @@ ROWS = (
     ("leads_to_code", "leading to a code"),
     ("billable_code", "  billable"),
     ("incomplete_code", "  incomplete (- or 7th char.)"),
+    ("seventh_character_code", "    of them: 7th character"),
     ("header_code", "  header code (reported)"),
     ("stale_code", "  stale code (reported)"),
 )
