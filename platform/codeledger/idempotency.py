@@ -94,7 +94,8 @@ class IdempotencyMiddleware:
         first = IdempotentRequest.objects.filter(caller=caller, key=key).first()
         if first is None:  # the first one failed with a 5xx meanwhile: let the client retry
             return problem_response(
-                409, f"the request with this {HEADER} has just ended; send it again",
+                409,
+                f"the request with this {HEADER} has just ended; send it again",
                 slug="idempotency-key-in-use",
             )
         if first.fingerprint != fingerprint:
