@@ -164,10 +164,14 @@ def _reference(node: ET.Element) -> str:
     return ""
 
 
+def _heading(node: ET.Element) -> ET.Element | None:
+    """A letter's or term's <title>, or in an addenda file its <diff>."""
+    title = node.find("title")
+    return title if title is not None else node.find("diff")
+
+
 def _xml_entry(node: ET.Element, letter: str, level: int, previous: int, where: str):
-    title, modifiers = _title(
-        node.find("title") if node.find("title") is not None else node.find("diff")
-    )
+    title, modifiers = _title(_heading(node))
     return _checked(
         where,
         previous,
@@ -195,12 +199,12 @@ def read_xml(path: Path) -> Iterator[SourceEntry]:
         )
     previous = -1
     for letter_node in root.iter("letter"):
-        letter, _ = _title(letter_node.find("title"))
+        letter, _ = _title(_heading(letter_node))
         for main in letter_node.findall("mainTerm"):
             stack = [(main, 0)]
             while stack:  # depth first, children in document order
                 node, level = stack.pop()
-                where = f"letter {letter}, entry {_title(node.find('title'))[0]!r}"
+                where = f"letter {letter}, entry {_title(_heading(node))[0]!r}"
                 if node.tag == "term" and node.get("level") != str(level):
                     raise IndexFileError(f"{where}: level {node.get('level')}, expected {level}")
                 entry = _xml_entry(node, letter, level, previous, where)

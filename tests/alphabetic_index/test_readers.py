@@ -108,3 +108,14 @@ def test_the_xml_samples_are_valid_against_the_official_schema():
     schema = xmlschema.XMLSchema(XSD)
     for path in (SAMPLE_XML, NEXT_YEAR_XML):
         schema.validate(path)
+
+
+def test_an_addenda_title_reads_as_its_new_text(tmp_path):
+    path = tmp_path / "addenda.xml"
+    path.write_text(
+        '<ICD10CM.index isAddenda="true"><letter><title>A</title><mainTerm>'
+        "<diff><unc>Abasia</unc><old> (-astasia)</old><new> hysterical</new></diff>"
+        "<code>F44.4</code></mainTerm></letter></ICD10CM.index>"
+    )
+    (entry,) = read_xml(path)
+    assert (entry.title, entry.code) == ("Abasia hysterical", "F44.4")
