@@ -26,6 +26,7 @@ from pathlib import Path
 
 CSV_COLUMNS = ["RowID", "Letter", "Level", "Term", "See", "SeeAlso", "NonEssModif", "Code"]
 MAX_LEVEL = 9
+MAX_TITLE, MAX_CODE = 500, 20  # what the read model holds (alphabetic_index.models)
 FORMATS = ("csv", "xml")
 
 
@@ -127,6 +128,10 @@ def _checked(where: str, previous: int, **fields) -> SourceEntry:
     entry = SourceEntry(level=level, **{name: _spaces(value) for name, value in fields.items()})
     if not (entry.title or entry.modifiers):  # a few official entries are a modifier alone
         raise IndexFileError(f"{where}: an entry without a title")
+    if len(entry.title) > MAX_TITLE or len(entry.code) > MAX_CODE:
+        raise IndexFileError(
+            f"{where}: a title over {MAX_TITLE} or a code over {MAX_CODE} characters"
+        )
     if not re.fullmatch(r"[A-Z]", entry.letter):
         raise IndexFileError(f"{where}: the letter must be one of A to Z, not {entry.letter!r}")
     return entry
