@@ -128,7 +128,7 @@ def _checked(where: str, previous: int, **fields) -> SourceEntry:
     entry = SourceEntry(level=level, **{name: _spaces(value) for name, value in fields.items()})
     if not (entry.title or entry.modifiers):  # a few official entries are a modifier alone
         raise IndexFileError(f"{where}: an entry without a title")
-    if len(entry.title) > MAX_TITLE or len(entry.code) > MAX_CODE:
+    if len(entry.title) > MAX_TITLE or max(len(entry.code), len(entry.manifestation)) > MAX_CODE:
         raise IndexFileError(
             f"{where}: a title over {MAX_TITLE} or a code over {MAX_CODE} characters"
         )
