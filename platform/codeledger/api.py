@@ -12,8 +12,9 @@ from rest_framework import permissions, serializers
 from rest_framework.exceptions import AuthenticationFailed, NotFound, PermissionDenied
 from rest_framework.pagination import CursorPagination
 
-from accounts.licensing import request_api_key, require_licence
+from accounts.licensing import licensed_systems, request_api_key, require_licence
 from codeledger.domain import PROPOSERS, STAFF, actor_for
+from codes.redaction import METERED_FIELDS, withheld_fields
 from codes.systems import SYSTEMS
 
 # The path of every URL about one code: /codes/{system}/{code}.
@@ -25,6 +26,19 @@ CODE_PARAMS = [
 
 def uses_api_key(request) -> bool:
     return bool(request.META.get("HTTP_AUTHORIZATION", "").startswith("Api-Key "))
+
+
+def withheld_for(request, system: str | None = None) -> frozenset[str]:
+    """The content fields of a code in `system` this caller may not read outside the code
+    pages (the code API, search highlights): licensed text their organisation holds no licence
+    for; and the metered sections, unless they present a valid API key (metered by its own
+    rate limits) or hold an editorial role. Everyone else reads those on the code pages, within
+    their allowance (docs/accounts.md). Without a system: the fields withheld in every system."""
+    withheld = withheld_fields(system, licensed_systems(request)) if system else frozenset()
+    staff = bool(actor_for(request.user).roles & STAFF)
+    if request_api_key(request) is None and not staff:
+        withheld |= METERED_FIELDS
+    return withheld
 
 
 class ReadAccess(permissions.BasePermission):

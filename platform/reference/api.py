@@ -8,11 +8,9 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.licensing import licensed_systems
-from codeledger.api import CODE_PARAMS, ReadAccess, StrictSerializer, uses_api_key
-from codeledger.domain import STAFF, actor_for
+from codeledger.api import CODE_PARAMS, ReadAccess, StrictSerializer, withheld_for
 from codes.diff import content_diff
-from codes.redaction import METERED_FIELDS, attribution, redact, redact_changes, withheld_fields
+from codes.redaction import attribution, redact, redact_changes
 from codes.selectors import code_as_of, code_at_version, code_current
 from codes.systems import SYSTEMS
 from review.selectors import code_history
@@ -44,22 +42,9 @@ class CodeSerializer(serializers.Serializer):
     )
 
 
-def _withheld(request, system: str) -> frozenset[str]:
-    """The fields of a code this caller may not read through the API: licensed text their
-    organisation holds no licence for; and the metered sections, unless the caller presents an
-    API key (metered by its own rate limits) or is editorial staff. Everyone else reads those
-    on the code pages, within their allowance (docs/accounts.md)."""
-    withheld = withheld_fields(system, licensed_systems(request))
-    user = request.user
-    staff = bool(actor_for(user).roles & STAFF)
-    if not (uses_api_key(request) or staff):
-        withheld |= METERED_FIELDS
-    return withheld
-
-
 def _licensing(request, system: str, content: dict) -> dict:
     """The caller's view of `content`: withheld fields emptied, and every field's source."""
-    withheld = _withheld(request, system)
+    withheld = withheld_for(request, system)
     return {
         "content": redact(content, withheld),
         "attribution": attribution(system, content),
@@ -148,7 +133,7 @@ class CodeHistoryView(APIView):
     )
     def get(self, request, system, code):
         versions = code_history(system=system, code=code)
-        if withheld := _withheld(request, system):
+        if withheld := withheld_for(request, system):
             # Rationales quote the text they change: withheld with it.
             versions = [
                 {**v, "changes": redact_changes(v["changes"], withheld), "rationale": ""}
@@ -201,7 +186,7 @@ class CodeDiffView(APIView):
         params.is_valid(raise_exception=True)
         old = code_at_version(system=system, code=code, version=params.validated_data["from_"])
         new = code_at_version(system=system, code=code, version=params.validated_data["to"])
-        withheld = _withheld(request, system)
+        withheld = withheld_for(request, system)
         return Response(
             {
                 "from": old.version,

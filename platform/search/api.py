@@ -1,7 +1,9 @@
 """Search, suggest and lookup for API consumers, read from the Elasticsearch index."""
 
+import functools
 import logging
 import time
+from collections.abc import Callable
 from datetime import timedelta
 
 from django.conf import settings
@@ -14,7 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.licensing import request_api_key, unlicensed_systems
-from codeledger.api import ReadAccess, StrictSerializer
+from codeledger.api import ReadAccess, StrictSerializer, withheld_for
 from codeledger.elastic import elasticsearch_client
 from codeledger.problems import ProblemError
 from codeledger.throttling import RateLimitHeaders, WindowThrottle
@@ -22,7 +24,15 @@ from codes.systems import SYSTEMS
 from events.models import ProjectorState
 from events.store import head_position
 from search.documents import alias
-from search.queries import BadCursor, build_search, build_suggest, encode_cursor, lookup_ids
+from search.queries import (
+    HIGHLIGHT_SOURCES,
+    BadCursor,
+    build_search,
+    build_suggest,
+    encode_cursor,
+    highlight_fields,
+    lookup_ids,
+)
 
 ES_ERRORS = (ESConnectionError, TransportError, ApiError)
 REFRESH_WINDOW = timedelta(seconds=2)
@@ -130,9 +140,20 @@ HIT = inline_serializer(
 )
 
 
-def _hit(hit) -> dict:
-    source = hit.to_dict()
+def readable_highlights(hit, withheld: Callable[[str], frozenset[str]]) -> dict:
+    """The hit's highlights from fields the caller may read in the hit's system."""
     highlights = hit.meta.highlight.to_dict() if "highlight" in hit.meta else {}
+    hidden = withheld(hit.system)
+    return {
+        name: fragments
+        for name, fragments in highlights.items()
+        if HIGHLIGHT_SOURCES.get(name) not in hidden
+    }
+
+
+def _hit(hit, withheld) -> dict:
+    source = hit.to_dict()
+    highlights = readable_highlights(hit, withheld)
     return {
         "system": source["system"],
         "code": source["code"],
@@ -168,13 +189,29 @@ class SearchView(RateLimitHeaders, APIView):
     def get(self, request):
         params = SearchParams(data=request.query_params.dict())
         params.is_valid(raise_exception=True)
-        return Response(search_results(params.validated_data, unlicensed_systems(request)))
+        return Response(
+            search_results(
+                params.validated_data,
+                unlicensed_systems(request),
+                withheld=functools.partial(withheld_for, request),
+            )
+        )
 
 
-def search_results(data: dict, hidden: list[str]) -> dict:
+def nothing_withheld(system: str | None = None) -> frozenset[str]:
+    return frozenset()
+
+
+def search_results(
+    data: dict,
+    hidden: list[str],
+    withheld: Callable[[str | None], frozenset[str]] = nothing_withheld,
+) -> dict:
     """The answer to a search with validated parameters (SearchParams), leaving out the
-    systems in `hidden`: the index position first (never claim more than was read), then hits,
-    facets and the next cursor."""
+    systems in `hidden` and highlights of the content fields `withheld(system)` names (with no
+    system: those withheld in every system): the index position first (never claim more than
+    was read), then hits, facets and the next cursor."""
+    withheld = functools.cache(withheld)
     try:
         position = (
             wait_for_position(data["min_position"])
@@ -193,13 +230,14 @@ def search_results(data: dict, hidden: list[str]) -> dict:
             size=data["size"],
             cursor=data.get("cursor"),
             hidden=hidden,
+            highlight=highlight_fields(withheld(None)),
         )
         response = execute(search)
     except BadCursor as error:
         raise serializers.ValidationError({"cursor": [str(error)]}) from None
     except ES_ERRORS as error:
         raise unavailable(error) from None
-    hits = [_hit(hit) for hit in response]
+    hits = [_hit(hit, withheld) for hit in response]
     facets = {
         name: [
             {"value": b.key_as_string if name == "billable" else b.key, "count": b.doc_count}

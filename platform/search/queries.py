@@ -59,7 +59,24 @@ JOINED_MAX_WORDS = 3
 JOINED_FIELDS = ["title.joined^6", "lay_terms.joined^5", "inclusion_terms.joined^3"]
 WHOLE_FIELDS = {"lay_terms.whole": 40, "title.whole": 30}
 FUZZY_HIGHLIGHT_MAX_WORDS = 1
-HIGHLIGHT_FIELDS = ["title", "short_title", "lay_terms", "inclusion_terms", "notes", "description"]
+# The highlighted fields and the content field (codes.content) each one's text comes from: a
+# highlight shows a fragment of that field, so only callers who may read it get one.
+HIGHLIGHT_SOURCES = {
+    "title": "official_descriptor",
+    "short_title": "short_descriptor",
+    "lay_terms": "lay_terms",
+    "inclusion_terms": "notes",
+    "notes": "notes",
+    "description": "common_description",
+}
+HIGHLIGHT_FIELDS = list(HIGHLIGHT_SOURCES)
+
+
+def highlight_fields(withheld) -> list[str]:
+    """The highlighted fields whose text comes from none of the `withheld` content fields."""
+    return [name for name, source in HIGHLIGHT_SOURCES.items() if source not in withheld]
+
+
 FACETS = {"system": "system", "chapter": "chapter", "billable": "billable", "status": "status"}
 SORT = [
     {"_score": "desc"},
@@ -161,15 +178,15 @@ def text_query(query: str):
     )
 
 
-def highlight_query(query: str):
+def highlight_query(query: str, fields: Sequence[str] = HIGHLIGHT_FIELDS):
     """What highlights mark: every query word in any shown field and, for a one-word query,
     one-letter typos in titles. Not the search query itself: the unified highlighter builds each
     fuzzy automaton again per hit and field, which took 0.5-2 s per search over 98,000 codes
     with two-letter fuzziness on every field; even one-letter fuzziness on the titles added
     ~30 ms to "myocardial infarction" (4 ms without highlights, 10 ms with these)."""
     folded = strip_accents(query).strip()
-    should = [Q("multi_match", query=folded, fields=HIGHLIGHT_FIELDS)]
-    if len(folded.split()) <= FUZZY_HIGHLIGHT_MAX_WORDS:
+    should = [Q("multi_match", query=folded, fields=list(fields))]
+    if "title" in fields and len(folded.split()) <= FUZZY_HIGHLIGHT_MAX_WORDS:
         should.append(Q("match", title={"query": folded, "fuzziness": 1, "prefix_length": 1}))
     return Q("bool", should=should)
 
@@ -195,8 +212,16 @@ def visible(hidden: Sequence[str]) -> Search:
 
 
 def build_search(
-    *, q: str, filters: dict, size: int, cursor: str | None, hidden: Sequence[str] = ()
+    *,
+    q: str,
+    filters: dict,
+    size: int,
+    cursor: str | None,
+    hidden: Sequence[str] = (),
+    highlight: Sequence[str] = HIGHLIGHT_FIELDS,
 ) -> Search:
+    """Codes matching `q` and `filters`, without the `hidden` systems, with fragments of the
+    `highlight` fields that match."""
     search = visible(hidden)
     if q:
         search = search.query(code_query(q) if looks_like_code(q) else text_query(q))
@@ -205,14 +230,14 @@ def build_search(
     for name, field in FACETS.items():
         search.aggs.bucket(name, A("terms", field=field, size=20))
     search = search.sort(*SORT).extra(size=size, track_total_hits=True)
-    if q:
+    if q and highlight:
         search = search.highlight(
-            *HIGHLIGHT_FIELDS,
+            *highlight,
             fragment_size=150,
             number_of_fragments=2,
             pre_tags=["<mark>"],
             post_tags=["</mark>"],
-        ).highlight_options(highlight_query=highlight_query(q).to_dict())
+        ).highlight_options(highlight_query=highlight_query(q, highlight).to_dict())
     if cursor:
         search = search.extra(search_after=decode_cursor(cursor))
     return search

@@ -4,9 +4,11 @@ Queries are built by search.queries and run like the API runs them (search.api.e
 this module only shapes the page.
 """
 
+import functools
 import re
 from urllib.parse import urlencode
 
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
 from django.utils.html import escape
@@ -14,9 +16,10 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
 
 from accounts.licensing import unlicensed_systems
+from codeledger.api import withheld_for
 from codes.systems import SYSTEMS
-from search.api import ES_ERRORS, execute
-from search.queries import BadCursor, build_search, build_suggest, encode_cursor
+from search.api import ES_ERRORS, SearchThrottle, execute, readable_highlights
+from search.queries import BadCursor, build_search, build_suggest, encode_cursor, highlight_fields
 
 PAGE_SIZE = 20
 FILTERS = ("system", "chapter", "billable", "status")
@@ -52,9 +55,9 @@ def _title(title: str, fragments: list[str]):
     return title
 
 
-def _hit(hit) -> dict:
+def _hit(hit, withheld) -> dict:
     source = hit.to_dict()
-    marks = hit.meta.highlight.to_dict() if "highlight" in hit.meta else {}
+    marks = readable_highlights(hit, withheld)
     title = source.get("display_title") or source["title"]
     snippets, seen = [], {title.lower()}
     for field in SNIPPET_FIELDS:
@@ -122,6 +125,19 @@ def _facets(response, q: str, filters: dict) -> list[dict]:
     return facets
 
 
+def throttled(request) -> int | None:
+    """Seconds to wait when this client has used up its searches (the search API's allowance,
+    counted together with it), else None."""
+    throttle = SearchThrottle()
+    return None if throttle.allow_request(request, None) else throttle.wait()
+
+
+def _rate_limit_headers(request, response):
+    for header, value in getattr(request, "rate_limit", {}).items():
+        response[header] = value
+    return response
+
+
 @require_GET
 def search_page(request):
     q = (request.GET.get("q") or "").strip()[:200]
@@ -129,7 +145,17 @@ def search_page(request):
     cursor = request.GET.get("cursor") or None
     context = {"q": q, "filters": filters, "searched": bool(q or filters)}
     status = 200
+    wait = throttled(request) if context["searched"] else None
+    if wait is not None:
+        context["error"] = (
+            f"Too many searches from this address in a short time; try again in {wait} s."
+        )
+        response = render(request, "search/search.html", context, status=429)
+        response["Retry-After"] = str(wait)
+        patch_vary_headers(response, ["HX-Request"])
+        return _rate_limit_headers(request, response)
     if context["searched"]:
+        withheld = functools.cache(functools.partial(withheld_for, request))
         try:
             search = build_search(
                 q=q,
@@ -137,6 +163,7 @@ def search_page(request):
                 size=PAGE_SIZE,
                 cursor=cursor,
                 hidden=unlicensed_systems(request),
+                highlight=highlight_fields(withheld(None)),
             )
             response = execute(search)
         except BadCursor:
@@ -146,7 +173,7 @@ def search_page(request):
             context["error"] = "Search is temporarily unavailable; please try again shortly."
             status = 503
         else:
-            hits = [_hit(hit) for hit in response]
+            hits = [_hit(hit, withheld) for hit in response]
             next_cursor = (
                 encode_cursor(list(response.hits[-1].meta.sort)) if len(hits) == PAGE_SIZE else None
             )
@@ -172,7 +199,7 @@ def search_page(request):
     template = "search/search.html#more" if more else "search/search.html"
     response = render(request, template, context, status=200 if more else status)
     patch_vary_headers(response, ["HX-Request"])  # one URL, a page or a fragment
-    return response
+    return _rate_limit_headers(request, response)
 
 
 @require_GET
@@ -180,6 +207,10 @@ def suggest(request):
     """Up to 10 codes whose code or title starts like the text typed (an htmx fragment)."""
     q = (request.GET.get("q") or "").strip()[:200]
     suggestions = []
+    if q and (wait := throttled(request)) is not None:
+        response = HttpResponse(status=429)  # htmx leaves the suggestions as they were
+        response["Retry-After"] = str(wait)
+        return _rate_limit_headers(request, response)
     if q:
         try:
             search = build_suggest(q=q, system=None, hidden=unlicensed_systems(request))
