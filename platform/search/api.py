@@ -4,10 +4,8 @@ import functools
 import logging
 import time
 from collections.abc import Callable
-from datetime import timedelta
 
 from django.conf import settings
-from django.utils import timezone
 from drf_spectacular.utils import extend_schema, inline_serializer
 from elasticsearch import ApiError, TransportError
 from elasticsearch import ConnectionError as ESConnectionError
@@ -35,7 +33,6 @@ from search.queries import (
 )
 
 ES_ERRORS = (ESConnectionError, TransportError, ApiError)
-REFRESH_WINDOW = timedelta(seconds=2)
 log = logging.getLogger(__name__)
 
 
@@ -82,14 +79,9 @@ def wait_for_position(minimum: int) -> int:
         )
     deadline = time.monotonic() + settings.SEARCH_MIN_POSITION_WAIT
     while True:
-        state = ProjectorState.objects.filter(name="search").first()
-        position = state.checkpoint if state else 0
+        position = indexed_position()
         if position >= minimum:
-            # Indexed is searchable after the next refresh (1 s): if the projector wrote within
-            # that second, refresh now rather than answer without the client's own write.
-            if state.last_success_at and timezone.now() - state.last_success_at < REFRESH_WINDOW:
-                elasticsearch_client().indices.refresh(index=alias())
-            return position
+            return position  # searchable: the projector refreshes before its checkpoint moves
         if time.monotonic() >= deadline:
             raise ProblemError(
                 503,

@@ -128,6 +128,10 @@ class SearchProjector(Projector):
             ensure_index()
             self._index_ready_for = alias()
         write_documents(events)
+        # The checkpoint moves once this returns, and searches report it as their `position`:
+        # make the batch searchable first, or a position would claim content that searches
+        # do not find until the next scheduled refresh (up to a second later, or longer).
+        elasticsearch_client().indices.refresh(index=alias())
 
     def is_transient(self, error):
         if isinstance(error, ESConnectionError | IndexingDeferred):
