@@ -17,7 +17,7 @@ FORGED = [
     raw_cursor('[1e999, 10, true, "I21.4", "icd10cm"]'),  # infinity
     raw_cursor('[-1e999, 10, true, "I21.4", "icd10cm"]'),
     raw_cursor('[NaN, 10, true, "I21.4", "icd10cm"]'),
-    raw_cursor(f"[1.5, {10**40}, true, \"I21.4\", \"icd10cm\"]"),  # beyond a long
+    raw_cursor(f'[1.5, {10**40}, true, "I21.4", "icd10cm"]'),  # beyond a long
     raw_cursor("[" * 300 + "]" * 300),  # nested, not a list of values
 ]
 
