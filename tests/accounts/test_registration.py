@@ -141,6 +141,7 @@ def test_a_wrong_password_and_an_unknown_login_get_the_same_message(reader_addre
     )
 
 
+@pytest.mark.slow  # times answers of 0.75 s each
 def test_reset_and_registration_take_as_long_for_known_and_unknown_addresses(
     reader_address, settings
 ):

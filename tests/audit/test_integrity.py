@@ -16,7 +16,7 @@ from audit.models import VerificationRun
 from events.models import Event
 from events.store import NewEvent, append
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 API = "/api/v1/audit/integrity"
 REPO = Path(__file__).resolve().parents[2]
@@ -44,6 +44,7 @@ def verify(client, **body):
     return run
 
 
+@pytest.mark.django_db(transaction=True)  # the verification task runs after commit
 def test_an_intact_log_verifies_and_its_digest_is_downloadable(as_user, log_of_twelve):
     auditor = as_user("audrey")
     assert auditor.get(f"{API}/digest").status_code == 404  # nothing verified yet
@@ -64,6 +65,7 @@ def test_an_intact_log_verifies_and_its_digest_is_downloadable(as_user, log_of_t
     assert digest["taken_at"].endswith("Z")
 
 
+@pytest.mark.django_db(transaction=True)  # the verification task runs after commit
 def test_altered_content_is_named_at_its_position_on_the_api_and_the_page(
     as_user, client, people, log_of_twelve
 ):
@@ -82,12 +84,14 @@ def test_altered_content_is_named_at_its_position_on_the_api_and_the_page(
     assert f"Not intact: content altered at position {altered}" in page
 
 
+@pytest.mark.django_db(transaction=True)  # the verification task runs after commit
 def test_a_missing_event_is_named_by_the_position_after_the_gap(as_user, log_of_twelve):
     tamper("DELETE FROM events_event WHERE position = %s", [log_of_twelve[3]])
     run = verify(as_user("root"))
     assert (run["problem_kind"], run["problem_position"]) == ("event_missing", log_of_twelve[4])
 
 
+@pytest.mark.django_db(transaction=True)  # the verification task runs after commit
 def test_a_saved_digest_proves_the_log_still_extends_it(as_user, log_of_twelve):
     auditor = as_user("audrey")
     verify(auditor)
@@ -140,6 +144,8 @@ def test_an_api_key_starting_a_verification_is_a_403_as_documented(log_of_twelve
     assert VerificationRun.objects.count() == 0
 
 
+@pytest.mark.slow  # a Django subprocess, whose broker refuses the task
+@pytest.mark.django_db(transaction=True)  # the subprocess reads the committed log
 def test_a_run_the_broker_does_not_take_ends_as_an_error_not_queued_forever(as_user, log_of_twelve):
     """With a broker that refuses the task, the run must not stay queued: every later request
     would be handed it as "already under way", and no verification could ever start again."""

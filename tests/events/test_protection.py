@@ -34,12 +34,14 @@ def _refused(database, statement: str) -> str:
     return str(refused.value)
 
 
+@pytest.mark.slow  # migrates a SQLite database in Django subprocesses
 def test_a_migrated_sqlite_database_refuses_to_change_or_remove_events(embedded):
     """0004 rebuilt events_event on SQLite and lost 0002's triggers: 0005 puts them back."""
     assert "append-only" in _refused(embedded, "UPDATE events_event SET type = 'Forged'")
     assert "append-only" in _refused(embedded, "DELETE FROM events_event")
 
 
+@pytest.mark.slow  # migrates a SQLite database in Django subprocesses
 def test_events_verify_fails_on_a_sqlite_database_without_the_triggers(embedded):
     with sqlite3.connect(embedded) as db:
         db.execute("DROP TRIGGER events_refuse_update")
@@ -49,6 +51,7 @@ def test_events_verify_fails_on_a_sqlite_database_without_the_triggers(embedded)
     assert "the chain itself verified (1 events)" in done.stderr
 
 
+@pytest.mark.slow  # migrates a SQLite database in Django subprocesses
 def test_migrate_restores_the_sqlite_triggers(embedded):
     with sqlite3.connect(embedded) as db:
         db.execute("DROP TRIGGER events_refuse_delete")

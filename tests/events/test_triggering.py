@@ -79,6 +79,7 @@ def test_an_append_is_projected_by_the_worker_after_commit(celery_worker_process
     assert StreamSummary.objects.get(stream="account:a").version == 1
 
 
+@pytest.mark.slow  # a Django subprocess that waits out the broker timeout
 def test_the_catch_up_request_gives_up_on_a_broker_that_does_not_answer(hung_redis):
     """After a commit, the request for a catch-up task must not hold the request that committed:
     against a broker that takes the connection and never answers, it gives up after
