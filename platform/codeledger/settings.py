@@ -141,6 +141,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "codeledger.middleware.RequestIdMiddleware",
+    # A method no API view has is a 405 problem before authentication (DRF checks it after).
+    "codeledger.middleware.ApiMethodNotAllowedMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -152,6 +154,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "csp.middleware.CSPMiddleware",
 ]
 
 if not DEBUG:
@@ -352,7 +355,8 @@ CELERY_BEAT_SCHEDULE = {
 # --- API -----------------------------------------------------------------------------------
 
 REST_FRAMEWORK = {
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Problem responses and public reads documented (codeledger/openapi.py).
+    "DEFAULT_SCHEMA_CLASS": "codeledger.openapi.ProblemAutoSchema",
     # Basic first: an anonymous API call then gets 401 with WWW-Authenticate, not 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "accounts.lockout.LockoutBasicAuthentication",
@@ -394,6 +398,31 @@ SPECTACULAR_SETTINGS = {
     ],
 }
 
+# --- headers every answer carries, in both modes ---------------------------------------------
+
+# A strict Content-Security-Policy (django-csp): scripts, styles and everything else from this
+# site only, no inline script or style, no eval. The pages have none; htmx is told not to add
+# its indicator <style> nor to eval (base.html's htmx-config); the API docs load Swagger UI's
+# start-up script as a file (SpectacularSwaggerSplitView).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+
 # --- production hardening (manage.py check --deploy passes with DEBUG off) -------------------
 
 if not DEBUG:
@@ -405,7 +434,6 @@ if not DEBUG:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
-    X_FRAME_OPTIONS = "DENY"
 
 # One JSON object per line in production (LOG_FORMAT=json), with request and task ids.
 LOGGING = logging_config(
