@@ -6,11 +6,14 @@ until the periodic task (codes.tasks) brings the row up to date.
 
 from datetime import date, datetime
 
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from codeledger.domain import NotFound
+from codes.content import NOTE_KINDS
 from codes.models import CodeEntry, CodeVersion
 from codes.projector import entry_values
+from codes.references import named_codes
 from codes.state import CodeState, evolve_code
 from codes.streams import code_stream
 from codes.systems import get_system
@@ -72,3 +75,67 @@ def code_at_version(*, system: str, code: str, version: int) -> CodeState:
     if len(events) < version or version < 1:
         raise NotFound(f"{display} has no version {version}")
     return fold(evolve_code, CodeState(), [e.event for e in events])
+
+
+# How far up `parent` is followed: ICD-10-CM has at most 6 levels under a category; a longer
+# chain is a cycle in edited data.
+MAX_ANCESTORS = 10
+
+
+def code_lineage(
+    *, system: str, code: str, as_of: date | None = None, known_at: datetime | None = None
+) -> list[tuple[str, dict]]:
+    """(code, content) of the code and of each parent code up to its category, nearest first:
+    as in force today, or on `as_of` as known at `known_at`. A parent that is not registered
+    (or not in force then) ends the chain; chapters and blocks are labels, not codes."""
+    dated = as_of is not None or known_at is not None
+
+    def read(display: str) -> tuple[str, dict]:
+        if dated:
+            view = code_as_of(system=system, code=display, as_of=as_of, known_at=known_at)
+            return view.state.code, view.state.content
+        entry = code_current(system=system, code=display)
+        return entry.code, entry.content
+
+    lineage = [read(code)]
+    seen = {lineage[0][0]}
+    while len(lineage) <= MAX_ANCESTORS:
+        parent = (lineage[-1][1].get("parent") or "").strip()
+        try:
+            parent_code, content = read(parent) if parent else (None, None)
+        except (NotFound, ValidationError):
+            break
+        if parent_code is None or parent_code in seen:
+            break
+        seen.add(parent_code)
+        lineage.append((parent_code, content))
+    return lineage
+
+
+def applicable_notes(
+    *, system: str, code: str, as_of: date | None = None, known_at: datetime | None = None
+) -> list[dict]:
+    """Every instructional note that applies to a code: its own and those its parent codes
+    carry up to the category (ICD-10-CM notes apply to everything below them), in the order
+    coders read them: kinds in NOTE_KINDS order, within a kind the nearest code first.
+
+    Each note is {"kind", "text", "from" (the code it is written on), "codes" (the codes,
+    ranges and families its text names)}. A note repeated lower down is listed once, from the
+    nearest code. The caller withholds them wherever it withholds `notes`."""
+    lineage = code_lineage(system=system, code=code, as_of=as_of, known_at=known_at)
+    found, seen = [], set()
+    for kind in NOTE_KINDS:
+        for written_on, content in lineage:
+            for text in (content.get("notes") or {}).get(kind, []):
+                if (kind, text) in seen:
+                    continue
+                seen.add((kind, text))
+                found.append(
+                    {
+                        "kind": kind,
+                        "text": text,
+                        "from": written_on,
+                        "codes": named_codes(system, text),
+                    }
+                )
+    return found

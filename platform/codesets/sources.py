@@ -32,6 +32,7 @@ from functools import partial
 from pathlib import Path
 
 from codes.content import FIELDS, MAX_ITEMS, empty_content
+from codes.references import references
 
 MAX_LAY_TERMS = 50
 
@@ -162,34 +163,6 @@ def _pcs_display(raw: str, package: str) -> str:
     if not _PCS_FORMAT.fullmatch(raw):
         raise _corrupt(package, f"{raw!r} is not an ICD-10-PCS code")
     return raw
-
-
-# A reference is in parentheses at the end of a note: "(I25.2)", "(F17.-)", "(E08.-, E09.-)".
-# Its second character must be a digit: "(QFT)" is a lab test, and no note refers to QA0.
-_PARENTHESES = re.compile(r"\(([^()]*)\)")
-_SINGLE = re.compile(r"[A-Z][0-9][0-9A-Z](?:\.[0-9A-Z]{1,4})?")
-# A family of codes: "F17.-", "K12.3-", "I82.4Z-"; also the typos "F17-" and "D29.2.-".
-_FAMILY = re.compile(r"([A-Z][0-9][0-9A-Z])(?:\.([0-9A-Z]{0,3}))?\.?-")
-_CONJUNCTION = re.compile(r"\s+(?:and|or)\s+")
-
-
-def references(text: str) -> list[str]:
-    """The ICD-10-CM codes and families that a note refers to, in display form.
-
-    Ranges such as "(I20-I25)" or "(T36-T50 with fifth or sixth character 5)" are skipped: they
-    name no single entry. A qualifier after "with" is dropped: "(T38.3- with ...)" is "T38.3-".
-    """
-    found = []
-    for group in _PARENTHESES.findall(text):
-        for item in group.split(","):
-            for part in _CONJUNCTION.split(item.split(" with ")[0]):
-                part = part.strip()
-                if _SINGLE.fullmatch(part):
-                    found.append(part)
-                elif family := _FAMILY.fullmatch(part):
-                    category, rest = family.groups()
-                    found.append(f"{category}.{rest}-" if rest else f"{category}.-")
-    return found
 
 
 def _related(code: str, notes: dict[str, list[str]]) -> list[dict]:

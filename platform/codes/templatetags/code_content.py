@@ -1,8 +1,12 @@
 """Template filters that show a code's content as a person reads it (labels, values, times)."""
 
 from django import template
+from django.urls import reverse
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import SafeString, mark_safe
 
 from codes.content import FIELDS, NOTE_LABELS
+from codes.references import mentions
 
 register = template.Library()
 
@@ -45,3 +49,18 @@ def iso_time(value: str) -> str:
 @register.filter
 def make_list_of_words(text: str) -> list[str]:
     return text.split()
+
+
+@register.filter
+def linked_codes(text: str, system: str) -> SafeString:
+    """A note's text, escaped, with the codes, ranges and families of `system` it names linked
+    to their code page: "J60-J70" to J60, "F17.-" to F17 (codes.references.mentions)."""
+    text = str(text or "")
+    pieces, at = [], 0
+    for mention in mentions(system, text):
+        href = reverse("reference:code", args=[system, mention.target])
+        pieces.append(conditional_escape(text[at : mention.start]))
+        pieces.append(format_html('<a href="{}">{}</a>', href, mention.text))
+        at = mention.end
+    pieces.append(conditional_escape(text[at:]))
+    return mark_safe("".join(pieces))  # every piece is escaped above
