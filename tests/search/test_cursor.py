@@ -14,7 +14,7 @@ COUNT = 10_500
 
 @pytest.mark.slow
 @pytest.mark.elasticsearch
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db
 def test_the_cursor_walks_more_than_ten_thousand_hits_exactly_once(settings):
     settings.EVENTS_CATCH_UP_AFTER_COMMIT = False  # one catch-up at the end is faster
     codes = [

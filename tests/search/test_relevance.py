@@ -8,7 +8,7 @@ from search.accents import strip_accents
 
 from .conftest import refresh, register_codes
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 CODES = {
     "I63.9": ("Cerebral infarction, unspecified", True, ["Stroke NOS", "stroke", "CVA"]),
@@ -28,7 +28,7 @@ CODES = {
 
 
 @pytest.fixture
-def ranked(transactional_db, es_namespace):
+def ranked(db, es_namespace):
     register_codes(CODES)
     catch_up("search")
     refresh()

@@ -13,7 +13,7 @@ from tests.conftest import redis_caches
 
 from .conftest import refresh, register_codes
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 
 def search(**params):
@@ -106,6 +106,7 @@ def test_query_syntax_in_user_text_is_just_text(indexed):
         assert APIClient().get("/api/v1/codes/search", {"q": query}).status_code == 200
 
 
+@pytest.mark.django_db(transaction=True)  # the write's catch-up runs after commit
 def test_read_your_writes_with_min_position(indexed, people):
     alice, bob = actor_for(people["alice"]), actor_for(people["bob"])
     change = change_request_submit(
