@@ -136,6 +136,7 @@ class LogPagination(CursorPages):
 
 class ChangeLogView(APIView):
     permission_classes = [PeopleOnly]
+    pagination_class = LogPagination  # the schema shows its pages
 
     @extend_schema(
         summary="The global change log: every event in domain words, newest first",
@@ -145,7 +146,7 @@ class ChangeLogView(APIView):
     def get(self, request):
         filters = LogFilterSerializer.parse(request.query_params, request=request)
         rows = selectors.change_log(filters)
-        paginator = LogPagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(rows, request, view=self)
         return paginator.get_paginated_response(LogEntrySerializer(page, many=True).data)
 

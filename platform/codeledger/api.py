@@ -44,6 +44,8 @@ def withheld_for(request, system: str | None = None) -> frozenset[str]:
 class ReadAccess(permissions.BasePermission):
     """Anyone may read codes; a request that presents an API key must present a valid one."""
 
+    public = True  # the schema says so (codeledger.openapi)
+
     def has_permission(self, request, view):
         if uses_api_key(request) and request_api_key(request) is None:
             # Said outright: DRF's default for a refused request without a signed-in user is

@@ -1,5 +1,6 @@
 """Request ids (taken from X-Request-ID or made, echoed back, carried into event meta, log lines
-and Celery tasks), the latency of search requests, and read-replica reads."""
+and Celery tasks), methods the API does not have, the latency of search requests, and
+read-replica reads."""
 
 import re
 import time
@@ -7,6 +8,7 @@ import uuid
 
 from django.conf import settings
 
+from codeledger.problems import problem_response
 from codeledger.routers import replica_configured, replica_reads
 from events.context import event_meta
 
@@ -32,6 +34,31 @@ class RequestIdMiddleware:
         with event_meta(request_id=request.request_id, source="web"):
             response = self.get_response(request)
         response["X-Request-ID"] = request.request_id
+        return response
+
+
+class ApiMethodNotAllowedMiddleware:
+    """A method that no API view has (TRACE, or DELETE on a list) is a 405 problem with Allow.
+    DRF looks for the method's handler only after authentication and permissions: an
+    anonymous TRACE on a workflow URL was a 401, as if signing in would make it work."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        view = getattr(view_func, "cls", None)  # an APIView's as_view() keeps its class
+        if view is None or not request.path.startswith("/api/"):
+            return None
+        allowed = [m for m in view.http_method_names if hasattr(view, m)]
+        if "get" in allowed and "head" not in allowed:
+            allowed.append("head")  # Django's View answers HEAD with GET
+        if request.method.lower() in allowed:
+            return None
+        response = problem_response(405, f'method "{request.method}" not allowed here')
+        response["Allow"] = ", ".join(m.upper() for m in allowed)
         return response
 
 

@@ -115,6 +115,7 @@ RELEASE_PARAM = [OpenApiParameter("release_id", OpenApiTypes.UUID, OpenApiParame
 
 class ReleaseListView(APIView):
     permission_classes = [PeopleOnly]
+    pagination_class = ReleasePagination  # the schema shows its pages
 
     @extend_schema(
         summary="Release change sets (new editions of code sets to review), newest first",
@@ -124,7 +125,7 @@ class ReleaseListView(APIView):
     def get(self, request):
         filters = ReleaseFilters(data=request.query_params.dict())
         filters.is_valid(raise_exception=True)
-        paginator = ReleasePagination()
+        paginator = self.pagination_class()
         rows = selectors.releases(system=filters.validated_data.get("system"))
         rows = rows.exclude(system__in=unlicensed_systems(request))
         page = paginator.paginate_queryset(rows, request, view=self)
@@ -145,6 +146,7 @@ class ReleaseDetailView(APIView):
 
 class ReleaseItemsView(APIView):
     permission_classes = [PeopleOnly]
+    pagination_class = ReleaseItemPagination  # the schema shows its pages
 
     @extend_schema(
         summary="The items of a release, by code, with their field changes (filters, cursor)",
@@ -155,7 +157,7 @@ class ReleaseItemsView(APIView):
         filters = ReleaseItemFilters(data=request.query_params.dict())
         filters.is_valid(raise_exception=True)
         query = {k: v for k, v in filters.validated_data.items() if k not in ("cursor", "size")}
-        paginator = ReleaseItemPagination()
+        paginator = self.pagination_class()
         rows = selectors.release_items(release_id=release_id, **query)
         page = paginator.paginate_queryset(rows, request, view=self)
         return paginator.get_paginated_response(ReleaseItemSerializer(page, many=True).data)

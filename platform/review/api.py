@@ -198,6 +198,7 @@ class ChangeRequestFilters(StrictSerializer):
 
 class ChangeRequestListView(APIView):
     permission_classes = [PeopleOnly]
+    pagination_class = QueuePagination  # the schema shows its pages
 
     @extend_schema(
         summary="The review queue: change requests, oldest first (cursor pagination)",
@@ -208,7 +209,7 @@ class ChangeRequestListView(APIView):
         filters = ChangeRequestFilters(data=request.query_params.dict())
         filters.is_valid(raise_exception=True)
         query = {k: v for k, v in filters.validated_data.items() if k not in ("cursor", "size")}
-        paginator = QueuePagination()
+        paginator = self.pagination_class()
         rows = selectors.change_requests(**query).exclude(system__in=unlicensed_systems(request))
         page = paginator.paginate_queryset(rows, request, view=self)
         return paginator.get_paginated_response(ChangeRequestSerializer(page, many=True).data)

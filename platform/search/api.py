@@ -162,6 +162,7 @@ def _hit(hit, withheld) -> dict:
 class SearchView(RateLimitHeaders, APIView):
     permission_classes = [ReadAccess]
     throttle_classes = [SearchThrottle]
+    problem_statuses = (503,)  # Elasticsearch unavailable, or behind min_position
 
     @extend_schema(
         summary="Search codes: code-like queries first, then multi-field text with typo "
@@ -257,6 +258,7 @@ class SuggestParams(StrictSerializer):
 class SuggestView(RateLimitHeaders, APIView):
     permission_classes = [ReadAccess]
     throttle_classes = [SearchThrottle]
+    problem_statuses = (503,)  # Elasticsearch unavailable, or behind min_position
 
     @extend_schema(
         summary="Up to 10 suggestions for a prefix of a code or of title words",
@@ -324,6 +326,7 @@ class LookupParams(StrictSerializer):
 class LookupView(RateLimitHeaders, APIView):
     permission_classes = [ReadAccess]
     throttle_classes = [SearchThrottle]
+    problem_statuses = (503,)  # Elasticsearch unavailable, or behind min_position
 
     @extend_schema(
         summary="Look up one code or up to 100: exists, active, billable, title",
