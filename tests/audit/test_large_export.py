@@ -11,7 +11,7 @@ from events.models import Event
 from events.projections import catch_up
 from events.store import NewEvent, StreamAppend, append_streams
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 EVENTS = 200_000
 PER_APPEND = 10_000
