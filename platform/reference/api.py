@@ -2,6 +2,8 @@
 history and the differences between two versions. Anyone may read; licensed and metered fields
 are withheld from callers who may not read them (codes.redaction)."""
 
+from functools import partial
+
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
@@ -9,11 +11,29 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from codeledger.api import CODE_PARAMS, ReadAccess, StrictSerializer, withheld_for
+from codes.content import NOTE_KINDS
 from codes.diff import content_diff
 from codes.redaction import attribution, redact, redact_changes
-from codes.selectors import code_as_of, code_at_version, code_current
+from codes.selectors import applicable_notes, code_as_of, code_at_version, code_current
 from codes.systems import SYSTEMS
 from review.selectors import code_history
+
+
+class ApplicableNoteSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=NOTE_KINDS)
+    text = serializers.CharField()
+    # "from" is a Python keyword: the field is declared under another name and renamed below.
+    from_ = serializers.CharField(help_text="the code the note is written on, e.g. S72")
+    codes = serializers.ListField(
+        child=serializers.CharField(),
+        help_text='the codes, ranges and families the text names, as written ("J60-J70", "F17.-")',
+    )
+
+    def get_fields(self):
+        fields = super().get_fields()
+        fields["from"] = fields.pop("from_")
+        fields["codes"] = fields.pop("codes")  # kept after "from"
+        return fields
 
 
 class CodeSerializer(serializers.Serializer):
@@ -34,6 +54,12 @@ class CodeSerializer(serializers.Serializer):
         help_text="per content field: source, licence, line (as shown under the section) and "
         "restricted (shown only to holders of the system's licence)"
     )
+    applicable_notes = ApplicableNoteSerializer(
+        many=True,
+        help_text="every instructional note that applies to the code: its own, then those of "
+        "its parent codes up to the category; kinds in the order of `content.notes`, within a "
+        "kind the nearest code first. Empty whenever `notes` is withheld",
+    )
     withheld = serializers.ListField(
         child=serializers.CharField(),
         help_text="fields emptied in `content`: licensed text this caller's organisation holds "
@@ -42,23 +68,26 @@ class CodeSerializer(serializers.Serializer):
     )
 
 
-def _licensing(request, system: str, content: dict) -> dict:
-    """The caller's view of `content`: withheld fields emptied, and every field's source."""
+def _licensing(request, system: str, content: dict, notes) -> dict:
+    """The caller's view of `content`: withheld fields emptied, every field's source, and the
+    notes that apply (`notes()`), withheld with the code's own."""
     withheld = withheld_for(request, system)
     return {
         "content": redact(content, withheld),
         "attribution": attribution(system, content),
+        "applicable_notes": [] if "notes" in withheld else notes(),
         "withheld": sorted(withheld),
     }
 
 
 def _code_data(entry, request) -> dict:
+    notes = partial(applicable_notes, system=entry.system, code=entry.code)
     return {
         "system": entry.system,
         "code": entry.code,
         "version": entry.version,
         "in_force_version": entry.in_force_version,
-        **_licensing(request, entry.system, entry.content),
+        **_licensing(request, entry.system, entry.content, notes),
         "needs_review": entry.needs_review,
         "scheduled": entry.scheduled,
         "registered_at": entry.registered_at,
@@ -67,14 +96,17 @@ def _code_data(entry, request) -> dict:
     }
 
 
-def _view_data(view, request) -> dict:
+def _view_data(view, request, as_of=None, known_at=None) -> dict:
     state = view.state
+    notes = partial(
+        applicable_notes, system=state.system, code=state.code, as_of=as_of, known_at=known_at
+    )
     return {
         "system": state.system,
         "code": state.code,
         "version": state.version,
         "in_force_version": state.version,
-        **_licensing(request, state.system, state.content),
+        **_licensing(request, state.system, state.content, notes),
         "needs_review": state.needs_review,
         "scheduled": view.scheduled,
         "registered_at": view.registered_at,
@@ -111,7 +143,8 @@ class CodeDetailView(APIView):
         params.is_valid(raise_exception=True)
         if params.validated_data:
             view = code_as_of(system=system, code=code, **params.validated_data)
-            return Response(CodeSerializer(_view_data(view, request)).data)
+            data = _view_data(view, request, **params.validated_data)
+            return Response(CodeSerializer(data).data)
         entry = code_current(system=system, code=code)
         return Response(CodeSerializer(_code_data(entry, request)).data)
 

@@ -17,9 +17,8 @@ from accounts.meter import meter_page_view
 from alphabetic_index.selectors import index_entries_leading_to
 from codeledger.domain import NotFound
 from codeledger.screens import Roles, not_found
-from codes.content import NOTE_KINDS
 from codes.redaction import attribution, redact, withheld_fields
-from codes.selectors import code_current
+from codes.selectors import applicable_notes, code_current
 from codes.systems import SYSTEMS, get_system
 from review.selectors import code_history
 
@@ -32,6 +31,17 @@ def _code_link(system: str, code: str) -> str | None:
     except ValidationError:
         return None
     return reverse("reference:code", args=[system, target])
+
+
+def _notes_by_kind(entry) -> list[tuple[str, list[dict]]]:
+    """The notes that apply to the code (its own, then its parent codes'), grouped by kind in
+    NOTE_KINDS order; each inherited one with the page of the code it is written on."""
+    grouped: dict[str, list[dict]] = {}
+    for note in applicable_notes(system=entry.system, code=entry.code):
+        inherited = note["from"] != entry.code
+        href = _code_link(entry.system, note["from"]) if inherited else None
+        grouped.setdefault(note["kind"], []).append({**note, "inherited": inherited, "href": href})
+    return list(grouped.items())
 
 
 @require_safe
@@ -54,7 +64,7 @@ def code_page(request, system, code):
     held = licensed_systems(request)
     withheld = withheld_fields(entry.system, held)
     content = redact(entry.content, withheld)
-    notes = [(kind, content["notes"][kind]) for kind in NOTE_KINDS if content["notes"].get(kind)]
+    notes = _notes_by_kind(entry) if reading.allowed and "notes" not in withheld else []
     related = [
         {**item, "href": _code_link(item["system"], item["code"])}
         for item in content.get("related") or []
