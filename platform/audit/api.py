@@ -363,6 +363,7 @@ class VerificationDetailView(APIView):
 
 class DigestView(APIView):
     permission_classes = [PeopleOnly]
+    problem_statuses = (404,)  # before the first successful verification
 
     @extend_schema(
         summary="Download the digest of the last successful verification (head position, "
