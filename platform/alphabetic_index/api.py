@@ -5,13 +5,12 @@ from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
-from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from alphabetic_index import actions, selectors
 from alphabetic_index.resolution import STATED_FIELDS
-from codeledger.api import PeopleOnly, ReadAccess, StrictSerializer
+from codeledger.api import CursorPages, PeopleOnly, ReadAccess, StrictSerializer
 from codeledger.domain import actor_for
 
 CODE_STATUSES = (
@@ -122,6 +121,7 @@ class IndexReleaseSerializer(serializers.Serializer):
 
 class IndexSearchView(APIView):
     permission_classes = [ReadAccess]
+    problem_statuses = (404,)  # no index imported yet, or no such release
 
     @extend_schema(
         summary="Look a term up in the ICD-10-CM Alphabetic Index: main terms and subterms "
@@ -156,7 +156,7 @@ class IndexSearchView(APIView):
         )
 
 
-class IndexReleasePagination(CursorPagination):
+class IndexReleasePagination(CursorPages):
     ordering = "-imported_position"
     page_size = 20
     page_size_query_param = "size"
@@ -173,6 +173,7 @@ RELEASE_PARAM = [OpenApiParameter("index_release_id", OpenApiTypes.UUID, OpenApi
 
 class IndexReleaseListView(APIView):
     permission_classes = [ReadAccess]
+    pagination_class = IndexReleasePagination  # the schema shows its pages
 
     @extend_schema(
         summary="Releases of the Alphabetic Index, newest first: in force, proposed for "
@@ -185,7 +186,7 @@ class IndexReleaseListView(APIView):
     )
     def get(self, request):
         ReleaseListParams(data=request.query_params.dict()).is_valid(raise_exception=True)
-        paginator = IndexReleasePagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(selectors.index_releases(), request, view=self)
         return paginator.get_paginated_response(IndexReleaseSerializer(page, many=True).data)
 
