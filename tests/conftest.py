@@ -21,7 +21,13 @@ a transient failure it records and retries later, which these tests do not look 
 
 Markers (pyproject.toml): `elasticsearch`, `redis`, `browser` (Chromium, tests/e2e; those tests
 get Elasticsearch too: they drive the whole product) and `slow`. `make test-fast` runs the
-tests that need none of them; `make test` runs everything.
+tests that carry none of them; `make test` runs everything.
+
+Database tests run inside a transaction that is rolled back (`django_db`). Only a test that needs
+real commits asks for `django_db(transaction=True)` (or `transactional_db`), saying why: it reads
+what catches up after a commit (projections, tasks run on commit), uses several connections or
+threads (the search projector reads code histories from its bulk-indexing threads), a
+subprocess, a replica or a live server. Those tests end with a flush that deletes every row.
 """
 
 import contextlib

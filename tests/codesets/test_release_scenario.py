@@ -11,7 +11,8 @@ from rest_framework.test import APIClient
 from codesets.models import ReleaseEntry, ReleaseItem
 from events.testing import assert_projection_matches_rebuild
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
+# The scenario ends with a search that waits for the index (min_position).
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow, pytest.mark.elasticsearch]
 
 SLICE = "E11,M35,D71,S30.1,T78.0"
 
