@@ -29,7 +29,7 @@ ALLOWED = {
     "codeledger.web": {"events", "codeledger", "codes", "accounts"},
     "review": {"events", "codeledger", "codeledger.web", "codes", "accounts"},
     "codesets": {"events", "codeledger", "codeledger.web", "codes", "accounts"},
-    "search": {"events", "codeledger", "codeledger.web", "codes", "accounts"},
+    "search": {"events", "codeledger", "codeledger.web", "codes", "accounts", "alphabetic_index"},
     "alphabetic_index": {"events", "codeledger", "codeledger.web", "codes", "accounts", "codesets"},
     "reference": {
         "events",

@@ -24,9 +24,11 @@ from events.store import head_position
 from search.documents import alias
 from search.queries import (
     HIGHLIGHT_SOURCES,
+    INDEX_HIGHLIGHTS,
     BadCursor,
     build_search,
     build_suggest,
+    corrected,
     encode_cursor,
     highlight_fields,
     lookup_ids,
@@ -128,6 +130,11 @@ HIT = inline_serializer(
         "chapter": serializers.CharField(),
         "score": serializers.FloatField(),
         "highlights": serializers.DictField(),
+        "index_match": serializers.CharField(
+            allow_null=True,
+            help_text="the Alphabetic Index entry the query matched, <mark>ed "
+            '("Pneumonia, <mark>aspiration</mark>"), or null',
+        ),
     },
 )
 
@@ -143,9 +150,19 @@ def readable_highlights(hit, withheld: Callable[[str], frozenset[str]]) -> dict:
     }
 
 
+def index_match(highlights: dict) -> str | None:
+    """Why a code matched in the Alphabetic Index: the first main term, else the first entry,
+    whose text the query marks (the highlight of the whole entry)."""
+    for field in INDEX_HIGHLIGHTS:
+        if fragments := highlights.get(field):
+            return fragments[0]
+    return None
+
+
 def _hit(hit, withheld) -> dict:
     source = hit.to_dict()
-    highlights = readable_highlights(hit, withheld)
+    marks = readable_highlights(hit, withheld)
+    highlights = {k: v for k, v in marks.items() if k not in INDEX_HIGHLIGHTS}
     return {
         "system": source["system"],
         "code": source["code"],
@@ -156,6 +173,7 @@ def _hit(hit, withheld) -> dict:
         "chapter": source.get("chapter", ""),
         "score": hit.meta.score or 0.0,
         "highlights": highlights,
+        "index_match": index_match(marks),
     }
 
 
@@ -176,6 +194,11 @@ class SearchView(RateLimitHeaders, APIView):
                 "facets": serializers.DictField(),
                 "next_cursor": serializers.CharField(allow_null=True),
                 "position": serializers.IntegerField(),
+                "corrected_query": serializers.CharField(
+                    allow_null=True,
+                    help_text="the query searched instead of q when a word of q is in no "
+                    "title, lay term or index term and a near one is (spelling), else null",
+                ),
             },
         ),
     )
@@ -217,7 +240,7 @@ def search_results(
     if data.get("billable") is not None:
         filters["billable"] = data["billable"]
     try:
-        search = build_search(
+        response, corrected_query = run_search(
             q=data["q"],
             filters=filters,
             size=data["size"],
@@ -225,7 +248,6 @@ def search_results(
             hidden=hidden,
             highlight=highlight_fields(withheld(None)),
         )
-        response = execute(search)
     except BadCursor as error:
         raise serializers.ValidationError({"cursor": [str(error)]}) from None
     except ES_ERRORS as error:
@@ -247,7 +269,21 @@ def search_results(
         "facets": facets,
         "next_cursor": next_cursor,
         "position": position,
+        "corrected_query": corrected_query,
     }
+
+
+def run_search(*, q: str, **kwargs):
+    """(response, corrected query or None): the search for `q`, or, when a word of `q` is in
+    no indexed title, lay term or index term and the suggester knows a near one, the search
+    for the corrected query, if that finds anything (else the first answer stands)."""
+    response = execute(build_search(q=q, **kwargs))
+    better = corrected(q, response) if q else None
+    if better:
+        second = execute(build_search(q=better, **kwargs))
+        if second.hits.total.value:
+            return second, better
+    return response, None
 
 
 class SuggestParams(StrictSerializer):

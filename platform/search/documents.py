@@ -91,19 +91,30 @@ def _text(
     return Text(analyzer=english, fields=fields, norms=norms, **extra)
 
 
+# The words searches may be corrected to (term suggester): titles, lay terms and the index's
+# terms, stemmed like the text fields, so an inflection ("hiccups") is no misspelling.
+VOCABULARY = "vocabulary"
+
+
 class CodeDocument(Document):
     system = Keyword()
     code = Keyword()  # display form, e.g. I21.4
     normalised = Keyword()  # i214
-    title = _text(whole=True, joined=True, prefixes=True)
+    title = _text(whole=True, joined=True, prefixes=True, copy_to=VOCABULARY)
     display_title = Keyword(index=False, doc_values=False)  # as written, accents and all
     title_length = Integer()
     short_title = _text()
     description = _text()
     # Lists of short terms: no length norms, so a code with many terms is not pushed down.
-    lay_terms = _text(whole=True, joined=True, prefixes=True, norms=False)
+    lay_terms = _text(whole=True, joined=True, prefixes=True, norms=False, copy_to=VOCABULARY)
     inclusion_terms = _text(joined=True, norms=False)
     notes = _text()
+    # The Alphabetic Index (alphabetic_index): the paths of the entries that lead to the code,
+    # with their non-essential modifiers ("Pneumonia, aspiration", "Diabetes, diabetic
+    # (mellitus) (sugar)"), and apart the main terms whose own code (or reference) it is.
+    index_terms = _text(norms=False, copy_to=VOCABULARY)
+    index_main = _text(norms=False, copy_to=VOCABULARY)
+    vocabulary = Text(analyzer=english, norms=False, index_options="docs")
     related = Keyword()
     chapter = Keyword(normalizer=lowercase, fields={"text": Text(analyzer=english)})
     block = Keyword()
@@ -143,7 +154,15 @@ def document_id(system: str, code: str) -> str:
 
 
 def document_source(
-    state, *, position: int, effective_from, updated_at, next_change_on=None, in_force=True
+    state,
+    *,
+    position: int,
+    effective_from,
+    updated_at,
+    next_change_on=None,
+    in_force=True,
+    index_terms=(),
+    index_main=(),
 ) -> dict:
     """The indexed form of a code (accent-folded text; the display text stays in `code`)."""
     content = state.content
@@ -164,6 +183,8 @@ def document_source(
         "lay_terms": [strip_accents(t) for t in content.get("lay_terms") or []],
         "inclusion_terms": [strip_accents(t) for t in notes.get("inclusion_terms") or []],
         "notes": [strip_accents(t) for t in other_notes],
+        "index_terms": [strip_accents(t) for t in index_terms],
+        "index_main": [strip_accents(t) for t in index_main],
         "related": [r["code"] for r in content.get("related") or []],
         "chapter": content.get("chapter") or "",
         "block": content.get("block") or "",

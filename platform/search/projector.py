@@ -15,8 +15,10 @@ from django.utils import timezone
 from elasticsearch import ApiError, TransportError, helpers
 from elasticsearch import ConnectionError as ESConnectionError
 
+from alphabetic_index.events import INDEX_EVENT_TYPES
 from codeledger.elastic import elasticsearch_client
 from codes.events import CODE_EVENTS, CodeRegistered
+from codes.streams import code_of_stream, code_stream
 from codes.timeline import in_force_from, in_force_on
 from events.bulk import cyclic_gc_paused
 from events.models import ProjectorState
@@ -29,6 +31,7 @@ from search.documents import (
     index_definition,
     new_index_name,
 )
+from search.index_terms import codes_named, index_projected_to, index_terms_for
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +44,11 @@ class IndexingFailed(RuntimeError):
 
 class IndexingDeferred(IndexingFailed):
     """Elasticsearch is overloaded or unavailable for some documents (429/5xx): try later."""
+
+
+class IndexTermsPending(IndexingDeferred):
+    """The batch holds Alphabetic Index events the `alphabetic_index` read model has not
+    reached yet (its projector runs apart): the codes' terms come from it, so try later."""
 
 
 def ensure_index() -> None:
@@ -57,10 +65,17 @@ def ensure_index() -> None:
 
 
 def _document_actions(events, *, index: str, today: date):
-    """One index action per code touched by the batch, computed from the whole stream."""
+    """One index action per code touched by the batch (by its own events, or by Alphabetic
+    Index events naming it), computed from the whole stream, with the code's index terms.
+    What it reads from the database it reads here, in the caller's thread (and transaction);
+    the documents are built lazily, as parallel_bulk's feeder thread asks for them."""
     by_stream: dict[str, list] = {}
+    index_events = []
     for recorded in events:
-        by_stream.setdefault(recorded.stream, []).append(recorded)
+        if recorded.type in INDEX_EVENT_TYPES:
+            index_events.append(recorded)
+        else:
+            by_stream.setdefault(recorded.stream, []).append(recorded)
     # A brand-new code's history is its one event; the others are read in one query.
     plain = {
         stream
@@ -69,12 +84,25 @@ def _document_actions(events, *, index: str, today: date):
         and recorded[0].version == 1
         and isinstance(recorded[0].event, CodeRegistered)
     }
-    histories = read_streams([stream for stream in by_stream if stream not in plain])
+    named = [code_stream(*code) for code in codes_named(index_events)] if index_events else []
+    histories = read_streams(
+        [stream for stream in by_stream if stream not in plain]
+        + [stream for stream in named if stream not in by_stream]
+    )
+    for stream in named:
+        if histories.get(stream):  # a code the index names but the log does not hold: skip
+            by_stream.setdefault(stream, histories[stream])
+    terms = index_terms_for(code_of_stream(stream) for stream in by_stream)
+    return _actions(by_stream, plain, histories, terms, index=index, today=today)
+
+
+def _actions(by_stream, plain, histories, terms, *, index: str, today: date):
     for stream, recorded in by_stream.items():
         history = recorded if stream in plain else histories[stream]
         # A code whose registration is itself scheduled is indexed hidden until that day.
         standing = in_force_on(history, today)
         view, in_force, next_change_on = standing.view, standing.in_force, standing.next_change_on
+        index_terms, index_main = terms.get((view.state.system, view.state.code), ((), ()))
         source = document_source(
             view.state,
             position=history[-1].position,
@@ -82,6 +110,8 @@ def _document_actions(events, *, index: str, today: date):
             updated_at=view.updated_at.isoformat(),
             next_change_on=next_change_on.isoformat() if next_change_on else None,
             in_force=in_force,
+            index_terms=index_terms,
+            index_main=index_main,
         )
         yield {
             "_op_type": "index",
@@ -115,7 +145,9 @@ def write_documents(events, *, index: str | None = None, today: date | None = No
 
 class SearchProjector(Projector):
     name = "search"
-    handles = frozenset(cls.event_type for cls in CODE_EVENTS)
+    # The Alphabetic Index's events too: a release imported (or decided) after the codes
+    # reindexes the codes it names, so their documents pick its terms up.
+    handles = frozenset(cls.event_type for cls in CODE_EVENTS) | INDEX_EVENT_TYPES
     transactional = False
     # Large batches give parallel_bulk chunks to overlap (1,000 -> 5,000: ~20% faster).
     batch_size = 5000
@@ -127,6 +159,11 @@ class SearchProjector(Projector):
         if self._index_ready_for != alias():
             ensure_index()
             self._index_ready_for = alias()
+        last_index_event = max(
+            (e.position for e in events if e.type in INDEX_EVENT_TYPES), default=0
+        )
+        if last_index_event > index_projected_to():
+            raise IndexTermsPending(f"the alphabetic_index read model is behind {last_index_event}")
         write_documents(events)
         # The checkpoint moves once this returns, and searches report it as their `position`:
         # make the batch searchable first, or a position would claim content that searches

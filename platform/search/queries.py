@@ -38,6 +38,8 @@ TEXT_FIELDS = [
     "notes^1.5",
     "description^1",
     "chapter.text^0.5",
+    "index_main^3",
+    "index_terms^2",
 ]
 # Typo tolerance on the fields people name a condition by: fuzzy expansion over notes and
 # descriptions costs much time for little (measured with bench/relevance.py and bench/search.py).
@@ -69,7 +71,24 @@ HIGHLIGHT_SOURCES = {
     "notes": "notes",
     "description": "common_description",
 }
+# The Alphabetic Index (official, public text, never withheld): highlighted whole, to say why a
+# code matched ("Index: Pneumonia, aspiration").
+INDEX_SOURCE = "alphabetic_index"
+INDEX_HIGHLIGHTS = ("index_main", "index_terms")
+HIGHLIGHT_SOURCES.update(dict.fromkeys(INDEX_HIGHLIGHTS, INDEX_SOURCE))
 HIGHLIGHT_FIELDS = list(HIGHLIGHT_SOURCES)
+# A query that names a main term of the index (with or without its non-essential modifiers:
+# "sugar diabetes" is "Diabetes, diabetic (mellitus) (sugar)") ranks the main term's own code
+# first, then the codes of entries that hold every word ("pneumonia aspiration"): constant
+# scores, above what the text of titles and notes gives (a title that is the whole query
+# included: "asthma" is J45.909, not the category J45; BM25 on "pneumonia" put
+# "Typhoid pneumonia" above "Pneumonia, unspecified organism").
+INDEX_MAIN_BOOST, INDEX_TERMS_BOOST = 150, 40
+# Spelling: words of the query absent from the indexed vocabulary (titles, lay terms, index
+# terms, stemmed) are corrected to the nearest word that is there (term suggester).
+SPELLING = "spelling"
+WORDS_MATCHED = "words"
+SPELLING_MIN_WORD = 4
 
 
 def highlight_fields(withheld) -> list[str]:
@@ -137,33 +156,50 @@ def text_query(query: str):
     its words written together), with a fallback to half the terms (any, for one or two)
     forgiving typos on longer words."""
     folded = strip_accents(query).strip()
+    words = [
+        *(
+            Q("term", **{field: {"value": folded, "boost": boost}})
+            for field, boost in WHOLE_FIELDS.items()
+        ),
+        *(
+            Q(
+                "constant_score",
+                filter=Q("match", **{field: {"query": folded, "operator": "and"}}),
+                boost=boost,
+            )
+            for field, boost in (
+                ("index_main", INDEX_MAIN_BOOST),
+                ("index_terms", INDEX_TERMS_BOOST),
+            )
+        ),
+        Q(
+            "multi_match",
+            query=folded,
+            fields=TEXT_FIELDS,
+            type="cross_fields",
+            operator="and",
+            boost=4,
+        ),
+        Q(
+            "multi_match",
+            query=folded,
+            fields=["title.exact^3", "short_title.exact^2", "lay_terms.exact^3"],
+            type="phrase",
+            boost=3,
+        ),
+        *(
+            [Q("multi_match", query=folded, fields=JOINED_FIELDS, boost=2)]
+            if len(folded.split()) <= JOINED_MAX_WORDS
+            else []
+        ),
+    ]
+    # Named, so a search can tell a match of the words (as written, inflected, or written
+    # together) from one found only through the typo-forgiving fallback (spelling: `corrected`).
+    # One bool of shoulds inside another scores as the same shoulds side by side.
     return Q(
         "bool",
         should=[
-            *(
-                Q("term", **{field: {"value": folded, "boost": boost}})
-                for field, boost in WHOLE_FIELDS.items()
-            ),
-            Q(
-                "multi_match",
-                query=folded,
-                fields=TEXT_FIELDS,
-                type="cross_fields",
-                operator="and",
-                boost=4,
-            ),
-            Q(
-                "multi_match",
-                query=folded,
-                fields=["title.exact^3", "short_title.exact^2", "lay_terms.exact^3"],
-                type="phrase",
-                boost=3,
-            ),
-            *(
-                [Q("multi_match", query=folded, fields=JOINED_FIELDS, boost=2)]
-                if len(folded.split()) <= JOINED_MAX_WORDS
-                else []
-            ),
+            Q("bool", should=words, _name=WORDS_MATCHED),
             Q(
                 "multi_match",
                 query=folded,
@@ -231,16 +267,58 @@ def build_search(
         search.aggs.bucket(name, A("terms", field=field, size=20))
     search = search.sort(*SORT).extra(size=size, track_total_hits=True)
     if q and highlight:
+        text = [field for field in highlight if field not in INDEX_HIGHLIGHTS]
+        whole = [field for field in highlight if field in INDEX_HIGHLIGHTS]
         search = search.highlight(
-            *highlight,
+            *text,
             fragment_size=150,
             number_of_fragments=2,
             pre_tags=["<mark>"],
             post_tags=["</mark>"],
-        ).highlight_options(highlight_query=highlight_query(q, highlight).to_dict())
+        )
+        if whole:
+            search = search.highlight(
+                *whole, number_of_fragments=0, pre_tags=["<mark>"], post_tags=["</mark>"]
+            )
+        search = search.highlight_options(highlight_query=highlight_query(q, highlight).to_dict())
+    if q and not looks_like_code(q):
+        search = search.suggest(
+            SPELLING,
+            strip_accents(q).strip(),
+            term={
+                "field": "vocabulary",
+                "suggest_mode": "missing",
+                "min_word_length": SPELLING_MIN_WORD,
+                "prefix_length": 1,
+                "size": 1,
+            },
+        )
     if cursor:
         search = search.extra(search_after=decode_cursor(cursor))
     return search
+
+
+def corrected(q: str, response) -> str | None:
+    """The query with each word the index does not hold replaced by the suggester's nearest
+    indexed word, or None when there is nothing to correct, or when the best hit matched the
+    words themselves, not only through the typo fallback ("club foot" finds "clubfoot": "club"
+    is in no title, but the query is no misspelling)."""
+    if len(response.hits) and WORDS_MATCHED in (
+        getattr(response.hits[0].meta, "matched_queries", None) or ()
+    ):
+        return None
+    suggest = getattr(response, "suggest", None)
+    entries = getattr(suggest, SPELLING, None) if suggest is not None else None
+    if not entries:
+        return None
+    text, shift = strip_accents(q).strip(), 0
+    for entry in entries:
+        if not entry.options:
+            continue
+        start = entry.offset + shift
+        text = text[:start] + entry.options[0].text + text[start + entry.length :]
+        shift += len(entry.options[0].text) - entry.length
+    return text if text != strip_accents(q).strip() else None
 
 
 # Suggestions score by what matched, not by how often (BM25 put "Type 1 diabetes mellitus

@@ -18,8 +18,15 @@ from django.views.decorators.http import require_GET
 from accounts.licensing import unlicensed_systems
 from codeledger.api import withheld_for
 from codes.systems import SYSTEMS
-from search.api import ES_ERRORS, SearchThrottle, execute, readable_highlights
-from search.queries import BadCursor, build_search, build_suggest, encode_cursor, highlight_fields
+from search.api import (
+    ES_ERRORS,
+    SearchThrottle,
+    execute,
+    index_match,
+    readable_highlights,
+    run_search,
+)
+from search.queries import BadCursor, build_suggest, encode_cursor, highlight_fields
 
 PAGE_SIZE = 20
 FILTERS = ("system", "chapter", "billable", "status")
@@ -76,6 +83,7 @@ def _hit(hit, withheld) -> dict:
         "status": source["status"],
         "chapter": source.get("chapter", ""),
         "snippets": snippets,
+        "index_match": highlighted(match) if (match := index_match(marks)) else None,
     }
 
 
@@ -157,7 +165,7 @@ def search_page(request):
     if context["searched"]:
         withheld = functools.cache(functools.partial(withheld_for, request))
         try:
-            search = build_search(
+            response, corrected_query = run_search(
                 q=q,
                 filters=filters,
                 size=PAGE_SIZE,
@@ -165,7 +173,6 @@ def search_page(request):
                 hidden=unlicensed_systems(request),
                 highlight=highlight_fields(withheld(None)),
             )
-            response = execute(search)
         except BadCursor:
             context["error"] = "That link to more results has expired; search again."
             status = 400
@@ -185,6 +192,7 @@ def search_page(request):
                 "q": q,
             }
             context.update(
+                corrected_query=corrected_query,
                 hits=hits,
                 total=response.hits.total.value,
                 facets=_facets(response, q, filters),
