@@ -9,7 +9,7 @@ import pytest
 from alphabetic_index.importing import index_import
 from alphabetic_index.readers import read_entries
 from codes.streams import code_stream
-from events.projections import catch_up
+from events.projections import catch_up, get_projector, rebuild
 from events.store import read_streams
 from search.index_terms import index_terms_for
 from search.projector import IndexTermsPending, SearchProjector, _document_actions
@@ -165,3 +165,11 @@ def _today():
     from django.utils import timezone
 
     return timezone.localdate()
+
+
+def test_a_rebuild_gives_the_same_documents(codes_then_index):
+    """Rebuilt from the log (code events, then the index's), the documents hold the same terms."""
+    projector = get_projector("search")
+    live = projector.snapshot()
+    assert rebuild("search").status == "caught_up"
+    assert projector.snapshot() == live
