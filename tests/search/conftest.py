@@ -63,9 +63,10 @@ def refresh():
 
 @pytest.fixture
 def indexed(db, es_namespace):
-    """The codes, each registered once, indexed. The search projector reads the earlier events of
-    a code it reindexes from other threads (parallel_bulk), which see only committed rows: a test
-    that changes an indexed code needs `django_db(transaction=True)`."""
+    """The codes, each registered once, indexed. The search projector reads what it adds to a
+    document (a reindexed code's earlier events, its Alphabetic Index terms) from other threads
+    (parallel_bulk), which see only committed rows: a test that changes an indexed code or
+    imports index terms needs `django_db(transaction=True)`."""
     position = register_codes()
     catch_up("search")
     refresh()
