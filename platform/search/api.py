@@ -151,11 +151,12 @@ def readable_highlights(hit, withheld: Callable[[str], frozenset[str]]) -> dict:
 
 
 def index_match(highlights: dict) -> str | None:
-    """Why a code matched in the Alphabetic Index: the first main term, else the first entry,
-    whose text the query marks (the highlight of the whole entry)."""
+    """Why a code matched in the Alphabetic Index: of its main terms, else of its entries, the
+    one whose text the query marks most ("pneumonia aspiration": "Pneumonia, aspiration", not
+    "Aspiration, bronchitis"), the shortest of those (the highlight of the whole entry)."""
     for field in INDEX_HIGHLIGHTS:
         if fragments := highlights.get(field):
-            return fragments[0]
+            return min(fragments, key=lambda text: (-text.count("<mark>"), len(text)))
     return None
 
 
