@@ -70,20 +70,22 @@ class Judged:
 
 
 def load_queries(path: Path) -> list[Judged]:
-    from search.folding import fold
+    from search.accents import strip_accents
 
     seeds = set()
     with LAY_TERMS.open(encoding="utf-8") as handle:
         rows = csv.DictReader(line for line in handle if not line.startswith("#"))
         for row in rows:
-            seeds.update(fold(term).strip().lower() for term in row["lay_terms"].split("|"))
+            seeds.update(
+                strip_accents(term).strip().lower() for term in row["lay_terms"].split("|")
+            )
     queries = json.loads(path.read_text(encoding="utf-8"))["queries"]
     return [
         Judged(
             q=item["q"],
             category=item["category"],
             accept=item["accept"],
-            seeded=fold(item["q"]).strip().lower() in seeds,
+            seeded=strip_accents(item["q"]).strip().lower() in seeds,
         )
         for item in queries
     ]
