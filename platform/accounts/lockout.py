@@ -47,7 +47,15 @@ def _subjects(request, login: str | None) -> list[tuple[str, str, int]]:
 
 
 def locked_for(request, login: str | None) -> int | None:
-    """Seconds until `login` may try again from this address; None when not locked."""
+    """Seconds until `login` may try again from this address; None when not locked. Asked once
+    per request and login: the way in asks to answer 429, LockoutBackend asks again."""
+    answers = request.__dict__.setdefault("_lockout_answers", {})
+    if login not in answers:
+        answers[login] = _locked_for(request, login)
+    return answers[login]
+
+
+def _locked_for(request, login: str | None) -> int | None:
     window, now = settings.LOCKOUT_SECONDS, time.time()
     started = int(now // window)
     cache = caches["default"]
