@@ -136,6 +136,10 @@ INSTALLED_APPS = [
     "alphabetic_index",
     "reference",
     "search",
+    "knowledge",
+    "checks",
+    "assistant",
+    "fhir",
     "audit",
 ]
 

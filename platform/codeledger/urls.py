@@ -21,6 +21,9 @@ urlpatterns = [
     path("api/v1/", include("codesets.api_urls")),
     path("api/v1/", include("alphabetic_index.api_urls")),
     path("api/v1/", include("audit.api_urls")),
+    path("api/v1/", include("knowledge.api_urls")),
+    path("api/v1/", include("checks.api_urls")),
+    path("api/v1/", include("assistant.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves Swagger UI's start-up script as a file: no inline script (CSP);
     # its page keeps one inline <style>, allowed there alone.
@@ -40,4 +43,9 @@ urlpatterns = [
     path("", include("codesets.urls")),
     path("", include("alphabetic_index.urls")),
     path("", include("audit.urls")),
+    path("", include("knowledge.urls")),
+    path("", include("checks.urls")),
+    path("", include("assistant.urls")),
+    # The FHIR R4 terminology service: FHIR answers (OperationOutcome), not problem details.
+    path("fhir/", include("fhir.urls")),
 ]

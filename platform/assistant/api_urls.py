@@ -1,0 +1,5 @@
+"""The assistant app's REST API (under /api/v1/)."""
+
+app_name = "assistant-api"
+
+urlpatterns = []

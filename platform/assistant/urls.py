@@ -1,0 +1,5 @@
+"""The assistant app's pages."""
+
+app_name = "assistant"
+
+urlpatterns = []

@@ -1,0 +1,5 @@
+"""The checks app's pages."""
+
+app_name = "checks"
+
+urlpatterns = []

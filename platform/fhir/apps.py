@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class FhirConfig(AppConfig):
+    name = "fhir"
+    verbose_name = "FHIR R4 terminology service"

@@ -1,0 +1,5 @@
+"""The knowledge app's pages."""
+
+app_name = "knowledge"
+
+urlpatterns = []
