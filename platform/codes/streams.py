@@ -1,12 +1,14 @@
 """The names of the event streams: the one place they are spelled.
 
 They are stored in every log (and in exports and digests), so they never change:
-`code:<system>:<code as displayed>`, `change:<uuid>`, `release:<uuid>`, `index:<uuid>`.
+`code:<system>:<code as displayed>`, `change:<uuid>`, `release:<uuid>`, `index:<uuid>`,
+`section:<system>:<chapter or block>`, `glossary:<term>`.
 """
 
 from codes.systems import get_system
 
 CODE, CHANGE, RELEASE, INDEX = "code", "change", "release", "index"
+SECTION, GLOSSARY = "section", "glossary"
 
 
 def code_stream(system: str, code: str) -> str:
@@ -38,3 +40,15 @@ def release_stream(release_id) -> str:
 def index_stream(release_id) -> str:
     """The stream of one release of a system's Alphabetic Index (alphabetic_index.events)."""
     return f"{INDEX}:{release_id}"
+
+
+def section_stream(system: str, section: str) -> str:
+    """The stream of a chapter or block of a code system and its notes, e.g.
+    `section:icd10cm:S70-S79` or `section:icd10cm:19` (a chapter, by its number)."""
+    return f"{SECTION}:{system}:{section}"
+
+
+def glossary_stream(term: str) -> str:
+    """The stream of one glossary term (knowledge app), by its normalised spelling, e.g.
+    `glossary:closed fracture`."""
+    return f"{GLOSSARY}:{term}"
