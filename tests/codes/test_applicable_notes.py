@@ -25,14 +25,14 @@ def test_a_code_gets_its_own_notes_then_its_parents_kind_by_kind(fractures):
         ("excludes2", "S72.0", "physeal fracture of upper end of femur (S79.0-)"),
         ("excludes2", "S72", "fracture of lower leg and ankle (S82.-)"),
         ("excludes2", "S72", "fracture of foot (S92.-)"),
-        ("general", "S72.001A", XSS_NOTE),
-        ("general", "S72", SEVENTH_RULE),
-        ("general", "S72", "7th character A: initial encounter for closed fracture"),
+        ("seventh_character", "S72", SEVENTH_RULE),
+        ("seventh_character", "S72", "7th character A: initial encounter for closed fracture"),
         (
-            "general",
+            "seventh_character",
             "S72",
             "7th character D: subsequent encounter for closed fracture with routine healing",
         ),
+        ("general", "S72.001A", XSS_NOTE),
     ]
 
 
@@ -147,3 +147,19 @@ def test_linked_codes_escapes_the_text_and_links_the_codes():
         '(<a href="/codes/icd10cm/J60">J60-J70</a>) and tobacco '
         '(<a href="/codes/icd10cm/F17">F17.-</a>)'
     )
+
+
+def test_a_7th_character_rule_recorded_among_general_notes_stays_readable(db):
+    # Codes imported before the seventh_character kind existed hold the rule as a general note.
+    from codesets.actions import code_register
+    from events.testing import catch_up_each
+
+    rule = "The appropriate 7th character is to be added to each code from category S32"
+    code_register(
+        system="icd10cm",
+        code="S32",
+        content={"official_descriptor": "Fracture of lumbar spine", "notes": {"general": [rule]}},
+    )
+    catch_up_each("codes")
+    notes = applicable_notes(system="icd10cm", code="S32")
+    assert [(n["kind"], n["text"]) for n in notes] == [("general", rule)]

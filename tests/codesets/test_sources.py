@@ -225,9 +225,22 @@ def test_cm_2026_seventh_character_codes(cm2026):
     )
     # A placeholder X is not a code of its own: E08.37X1's parent is E08.37.
     assert cm2026["E08.37X1"].content["parent"] == "E08.37"
-    rules = cm2026["S72"].content["notes"]["general"]
-    assert "The appropriate 7th character is to be added to all codes from category S72" in rules
-    assert "7th character A: initial encounter for closed fracture" in rules
+    notes = cm2026["S72"].content["notes"]
+    assert notes["seventh_character"][:2] == [
+        "The appropriate 7th character is to be added to all codes from category S72",
+        "7th character A: initial encounter for closed fracture",
+    ]
+    # The package glues a note under a meaning onto it with "/": shown as an aside.
+    assert notes["seventh_character"][2] == (
+        "7th character B: initial encounter for open fracture type I or II "
+        "(initial encounter for open fracture NOS)"
+    )
+    # The other notes written on S72 stay general notes.
+    assert (
+        "The open fracture designations are based on the Gustilo open fracture classification"
+        in (notes["general"])
+    )
+    assert not [text for text in notes["general"] if "7th character" in text]
 
 
 def test_cm_2026_descriptors_agree_with_the_fy2025_list(cm2026, cm2025):
