@@ -1,9 +1,10 @@
 """The code-page meter: how many distinct pages a reader may open in a period, kept on the server.
 
-A reader is a signed-in person (`user:<id>`) or a guest. A guest is two keys at once: a random
-id in a signed cookie (`guest:<id>`) and the HMAC of the client address (`addr:<hash>`); a page
-counts against both and the guest's count is the union, so clearing cookies does not reset the
-count from the same address, and a new address does not reset it for the same browser.
+A reader is a signed-in person (`user:<id>`) or a guest. A guest is counted by a random id in a
+signed cookie (`guest:<id>`): a fresh browser gets its free view even where others share its
+address (an office, a hospital, public Wi-Fi). Against clearing cookies, the pages opened from
+one address (`addr:<HMAC of the address>`) have a much larger ceiling of their own
+(`METER_GUEST_PER_ADDRESS`); a guest is gated when either runs out, and told which.
 
 Counting is serialised per reader: a metered view locks the reader's `MeterReader` rows (in key
 order) before it counts and records, so of two concurrent new views with one left exactly one
@@ -15,6 +16,7 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import partial
 
 from allauth.core.internal.httpkit import get_client_ip
 from django.conf import settings
@@ -103,8 +105,22 @@ def period_start(today: date | None = None) -> date:
     raise ValueError(f"METER_PERIOD must be one of {', '.join(PERIODS)}, not {period!r}")
 
 
+def next_period_start(start: date) -> date:
+    """The day the period beginning on `start` renews: views are free again from then."""
+    period = settings.METER_PERIOD
+    if period == "day":
+        return start + timedelta(days=1)
+    if period == "week":
+        return start + timedelta(days=7)
+    return (start.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
 def guest_limit() -> int:
     return settings.METER_GUEST_VIEWS
+
+
+def address_limit() -> int:
+    return settings.METER_GUEST_PER_ADDRESS
 
 
 def registered_limit() -> int:
@@ -121,6 +137,10 @@ class Reading:
     limit: int = 0
     counted: bool = False  # this request opened a page not opened before in the period
     guest_id: str = ""  # a guest's cookie value, to (re)set on the response
+    renews_on: date | None = None  # the first day of the next period
+    # Why a page was refused: "" (it was not), "used" (this reader's views are used up) or
+    # "address" (the guests at this address reached METER_GUEST_PER_ADDRESS).
+    gated_by: str = ""
 
     @property
     def remaining(self) -> int:
@@ -141,10 +161,11 @@ def _address_key(request) -> str:
     return "addr:" + salted_hmac("accounts.meter.address", address).hexdigest()[:40]
 
 
-def _keys(request, guest_id: str) -> list[str]:
+def _keys(request, guest_id: str) -> tuple[str, str | None]:
+    """The reader's own key, and for a guest the key of the address it comes from."""
     if request.user.is_authenticated:
-        return [f"user:{request.user.pk}"]
-    return sorted([f"guest:{guest_id}", _address_key(request)])
+        return f"user:{request.user.pk}", None
+    return f"guest:{guest_id}", _address_key(request)
 
 
 def _is_partial(request) -> bool:
@@ -167,36 +188,45 @@ def meter_page_view(request, *, item: str, unmetered: bool = False) -> Reading:
     kind = "registered" if authenticated else "guest"
     limit = registered_limit() if authenticated else guest_limit()
     guest_id = "" if authenticated else (_guest_id(request) or secrets.token_urlsafe(18))
-    keys = _keys(request, guest_id)
+    own, address = _keys(request, guest_id)
     period = period_start()
-    bot = is_bot(request.META.get("HTTP_USER_AGENT", ""))
-    if bot:
+    reading = partial(
+        Reading, kind, limit=limit, guest_id=guest_id, renews_on=next_period_start(period)
+    )
+    if is_bot(request.META.get("HTTP_USER_AGENT", "")):
         return Reading("bot", False)
     if request.method != "GET" or _is_partial(request):
         # A look that costs nothing shows only what this reader already opened.
-        views = _views(keys, period)
+        views = _views([own], period)
         seen = views.filter(item=item).exists()
-        used = views.values("item").distinct().count()
-        return Reading(kind, seen, used, limit, guest_id=guest_id)
+        return reading(seen, used=views.count())
+    keys = sorted(key for key in (own, address) if key)
     with transaction.atomic():
         MeterReader.objects.bulk_create(
             [MeterReader(key=key) for key in keys], ignore_conflicts=True
         )
-        # The lock that makes check-then-record one step per reader (keys in a fixed order).
+        # The lock that makes check-then-record one step per reader (keys in a fixed order; a
+        # guest also locks its address, whose ceiling is checked and recorded in the same step).
         list(MeterReader.objects.select_for_update().filter(key__in=keys).order_by("key"))
-        views = _views(keys, period)
-        used = views.values("item").distinct().count()
-        seen = views.filter(item=item).exists()
-        if not seen and used >= limit:
-            return Reading(kind, False, used, limit, guest_id=guest_id)
-        # Every key records the page, also one re-opened under the other key (a new cookie at a
-        # known address): the cookie then carries it into an account at sign-in.
+        views = _views([own], period)
+        used = views.count()
+        if views.filter(item=item).exists():
+            return reading(True, used=used)
+        if used >= limit:
+            return reading(False, used=used, gated_by="used")
+        if address and _address_full(address, period, item):
+            return reading(False, used=used, gated_by="address")
         MeterView.objects.bulk_create(
             [MeterView(key=key, period=period, item=item) for key in keys], ignore_conflicts=True
         )
-    if seen:
-        return Reading(kind, True, used, limit, guest_id=guest_id)
-    return Reading(kind, True, used + 1, limit, counted=True, guest_id=guest_id)
+    return reading(True, used=used + 1, counted=True)
+
+
+def _address_full(address: str, period: date, item: str) -> bool:
+    """Whether the guests at this address have opened as many distinct pages as it may: a page
+    already opened from the address adds nothing to its count, so it stays within reach."""
+    views = _views([address], period)
+    return views.count() >= address_limit() and not views.filter(item=item).exists()
 
 
 def remember_guest(response, reading: Reading) -> None:

@@ -317,6 +317,9 @@ else:
 # --- metered code pages (accounts.meter; docs/accounts.md) ----------------------------------
 
 METER_GUEST_VIEWS = env.int("METER_GUEST_VIEWS", default=1)
+# Distinct pages all guests at one address may open in a period: the ceiling against clearing
+# cookies, large enough that a fresh browser in an office or on shared Wi-Fi gets its free view.
+METER_GUEST_PER_ADDRESS = env.int("METER_GUEST_PER_ADDRESS", default=50)
 METER_REGISTERED_EXTRA_VIEWS = env.int("METER_REGISTERED_EXTRA_VIEWS", default=5)
 METER_PERIOD = env.str("METER_PERIOD", default="month")  # day | week | month (calendar, UTC)
 

@@ -1,8 +1,13 @@
 """The meter through the code page (Django's test client): views left, gated sections, what
 counts and what does not, settings that change the numbers."""
 
+import re
+from datetime import date
+
 import pytest
 from django.test import Client
+from django.utils import timezone
+from django.utils.html import strip_tags
 
 from accounts.meter import GUEST_COOKIE, is_bot
 from accounts.models import MeterView
@@ -22,13 +27,20 @@ def full(html) -> bool:
     return "Plain words about" in html and "Excluded from" in html
 
 
+def banner(html) -> str:
+    """The meter's banner as a reader reads it: its words, spaces collapsed."""
+    found = re.search(r'<p class="notice meter"[^>]*>(.*?)</p>', html, re.S)
+    return " ".join(strip_tags(found.group(1)).split()) if found else ""
+
+
 def test_a_guest_reads_one_code_then_sees_register_panels(codes):
     guest = Client()
     first = page(guest, "A00.0")
     assert full(first)
-    assert "0 code page views remaining." in first
-    assert "Guest accounts are limited to 1 page view." in first
-    assert "Register a free account</a> to get 5 more views." in first
+    assert banner(first) == (
+        "This is your free view. Register a free account to get 5 more views. "
+        "Already registered? Sign in."
+    )
     second = page(guest, "A00.1")
     # Still the public part: code, official descriptor, hierarchy; the rest is gated.
     assert "Official descriptor of A00.1" in second
@@ -47,11 +59,51 @@ def test_reopening_a_viewed_code_is_free(codes):
     assert MeterView.objects.filter(item="icd10cm:A00.0").count() == 2  # cookie and address keys
 
 
-def test_clearing_cookies_does_not_reset_a_guest(codes):
-    page(Client(), "A00.0")
+def test_a_used_free_view_says_when_it_renews(codes, settings):
+    guest = Client()
+    page(guest, "A00.0")
+    second = page(guest, "A00.1")
+    today = timezone.localdate()
+    expected = date(today.year + (today.month == 12), today.month % 12 + 1, 1)
+    assert banner(second).startswith(
+        f"You have used your free view this month, it renews on {expected.day} "
+        f"{expected:%B} {expected.year}. Register a free account"
+    )
+    assert f'datetime="{expected.isoformat()}"' in second
+    # Re-reading the page it opened: still readable, and it says so.
+    assert "Pages you opened stay readable." in banner(page(guest, "A00.0"))
+
+
+def test_a_fresh_browser_at_a_shared_address_gets_its_free_view(codes):
+    page(Client(), "A00.0")  # a colleague at the same address
     fresh = Client()  # no cookie, same address
-    assert not full(page(fresh, "A00.1"))
-    assert full(page(fresh, "A00.0"))  # what this address opened stays readable
+    html = page(fresh, "A00.1")
+    assert full(html)
+    assert banner(html).startswith("This is your free view.")
+    assert not full(page(fresh, "A00.0"))  # its one view is used: the colleague's page too
+
+
+def test_the_address_ceiling_gates_guests_who_clear_cookies(codes, settings):
+    settings.METER_GUEST_PER_ADDRESS = 3
+    for code in codes[:3]:
+        assert full(page(Client(), code))  # three fresh cookies, one address
+    gated = page(Client(), codes[3])
+    assert not full(gated)
+    assert banner(gated).startswith(
+        "Guests at your network address have used their free views this month. They renew on"
+    )
+    # A page already opened from the address adds nothing to its count: a new browser reads it.
+    assert full(page(Client(), codes[0]))
+    assert full(page(Client(REMOTE_ADDR="10.1.2.3"), codes[3]))  # another address, its own
+
+
+def test_the_address_ceiling_is_per_address_not_per_guest(codes, settings):
+    settings.METER_GUEST_PER_ADDRESS = 2
+    settings.METER_GUEST_VIEWS = 3
+    guest = Client()
+    assert full(page(guest, codes[0])) and full(page(guest, codes[1]))
+    assert not full(page(guest, codes[2]))  # the guest has one left; the address has none
+    assert not MeterView.objects.filter(item=f"icd10cm:{codes[2]}").exists()
 
 
 def test_another_address_is_another_guest(codes):
@@ -81,8 +133,11 @@ def test_a_registered_reader_gets_five_more(codes):
     last = page(reader, codes[6])
     assert not full(last)
     assert "Content limit reached" in last
-    assert "0 code page views remaining." in last
-    assert "Free accounts are limited to 6 page views this month." in last
+    assert banner(last).startswith(
+        "0 code page views remaining. Free accounts are limited to 6 page views this month; "
+        "they renew on"
+    )
+    assert banner(page(reader, codes[0])).startswith("0 code page views remaining.")
     assert full(page(reader, codes[0]))  # re-reading stays free
 
 
@@ -158,12 +213,13 @@ def test_settings_change_the_numbers(codes, settings):
     settings.METER_GUEST_VIEWS = 3
     settings.METER_REGISTERED_EXTRA_VIEWS = 2
     guest = Client()
-    for code in codes[:3]:
-        assert full(page(guest, code))
+    for n, code in enumerate(codes[:3], start=1):
+        html = page(guest, code)
+        assert full(html) and banner(html).startswith(f"This is free view {n} of 3 this month.")
     fourth = page(guest, codes[3])
     assert not full(fourth)
-    assert "Guest accounts are limited to 3 page views." in fourth
-    assert "to get 2 more views." in fourth
+    assert banner(fourth).startswith("You have used your free views this month, they renew on")
+    assert "to get 2 more views." in banner(fourth)
     reader = Client()
     reader.force_login(make_user("reader"))
     for code in codes[:5]:
@@ -172,8 +228,6 @@ def test_settings_change_the_numbers(codes, settings):
 
 
 def test_the_period_is_a_setting(codes, settings):
-    from datetime import date
-
     from accounts.meter import period_start
 
     settings.METER_PERIOD = "day"
@@ -184,9 +238,19 @@ def test_the_period_is_a_setting(codes, settings):
     assert period_start(date(2026, 12, 17)) == date(2026, 12, 1)
 
 
-def test_last_periods_views_do_not_count(codes):
-    from datetime import date
+def test_each_period_renews_on_the_first_day_of_the_next(settings):
+    from accounts.meter import next_period_start
 
+    settings.METER_PERIOD = "day"
+    assert next_period_start(date(2026, 12, 31)) == date(2027, 1, 1)
+    settings.METER_PERIOD = "week"
+    assert next_period_start(date(2026, 12, 28)) == date(2027, 1, 4)
+    settings.METER_PERIOD = "month"
+    assert next_period_start(date(2026, 12, 1)) == date(2027, 1, 1)
+    assert next_period_start(date(2027, 1, 1)) == date(2027, 2, 1)
+
+
+def test_last_periods_views_do_not_count(codes):
     guest = Client()
     page(guest, "A00.0")
     MeterView.objects.update(period=date(2000, 1, 1))
@@ -210,7 +274,7 @@ def test_unknown_codes_cost_nothing(codes):
 
 
 def test_meter_purge_keeps_only_the_current_period(codes):
-    from datetime import UTC, date, datetime
+    from datetime import UTC, datetime
 
     from django.core.management import call_command
 
@@ -230,9 +294,9 @@ def test_meter_purge_keeps_only_the_current_period(codes):
     assert MeterReader.objects.filter(pk=fresh_idle.pk).exists()
 
 
-def test_a_page_reopened_with_a_new_cookie_is_carried_into_the_account(codes):
+def test_a_page_opened_at_a_shared_address_is_carried_into_the_account(codes):
     page(Client(), "A00.0")  # an earlier browser at this address
-    browser = Client()  # a new cookie, same address: re-opening is free
+    browser = Client()  # a new cookie, same address: its own free view
     assert full(page(browser, "A00.0"))
     user = make_user("reader")
     browser.post("/accounts/login/", {"login": "reader", "password": "pw-reader"})

@@ -1,6 +1,7 @@
 """The meter as a new reader meets it, in Chromium: one free code page as a guest, the register
 panel on the second, registration verified through the mailed link, five more codes, the
-seventh gated, re-reading free; a reviewer never gated."""
+seventh gated, re-reading free; two fresh browsers on one address each get their free view; a
+reviewer never gated."""
 
 import re
 
@@ -60,13 +61,15 @@ def test_guest_registers_verifies_and_reads_five_more(browsers, reading_codes):
     open_code(page, "A00.0")
     expect_full(page, "A00.0")
     expect(page.locator("#meter")).to_contain_text(
-        "0 code page views remaining. Guest accounts are limited to 1 page view. "
-        "Register a free account to get 5 more views."
+        "This is your free view. Register a free account to get 5 more views."
     )
     screenshot(page, "meter-guest")
 
     open_code(page, "A00.1")
     expect_gated(page, "A00.1")
+    expect(page.locator("#meter")).to_contain_text(
+        re.compile(r"You have used your free view this month, it renews on \d{1,2} \w+ \d{4}\.")
+    )
     screenshot(page, "meter-gated")
 
     # Register from the meter's link; it comes back to this code.
@@ -102,6 +105,23 @@ def test_guest_registers_verifies_and_reads_five_more(browsers, reading_codes):
     for code in ("A00.0", "A00.1", "A02.1"):  # re-reading is free
         open_code(page, code)
         expect_full(page, code)
+
+
+def test_two_fresh_browsers_on_one_address_each_get_their_free_view(browsers, reading_codes):
+    """The live server sees every context at 127.0.0.1: an office behind one address."""
+    first = browsers.page()
+    open_code(first, "A00.0")
+    expect_full(first, "A00.0")
+    open_code(first, "A00.1")
+    expect_gated(first, "A00.1")
+
+    colleague = browsers.page()  # a new context: no cookie, the same address
+    open_code(colleague, "A01.0")
+    expect_full(colleague, "A01.0")
+    expect(colleague.locator("#meter")).to_contain_text("This is your free view.")
+    screenshot(colleague, "meter-shared-address")
+    open_code(colleague, "A01.1")
+    expect_gated(colleague, "A01.1")
 
 
 def test_a_reviewer_is_never_gated(browsers, reading_codes):
