@@ -6,8 +6,9 @@ class CodesConfig(AppConfig):
     verbose_name = "Codes"
 
     def ready(self):
-        from codes import events  # noqa: F401 (registers the event types)
-        from codes.projector import CodeProjector
+        from codes import events, sections  # noqa: F401 (registers the event types)
+        from codes.projector import CodeProjector, SectionProjector
         from events.projections import register
 
         register(CodeProjector())
+        register(SectionProjector())

@@ -90,3 +90,29 @@ class CodeVersion(models.Model):
 
     def __str__(self):
         return f"{self.system} {self.code} v{self.version}"
+
+
+class SectionEntry(models.Model):
+    """A chapter or block as in force today (codes.sections), written by the `sections`
+    projector. `next_change_on`: when an event recorded already comes into force (a revision,
+    or the section itself while `in_force` is False); from that day until the projector
+    recomputes the row, readers fold the stream instead (codes.selectors.section_current)."""
+
+    system = models.CharField(max_length=20)
+    section = models.CharField(max_length=20)
+    level = models.CharField(max_length=10)
+    title = models.CharField(max_length=300)
+    notes = models.JSONField(default=dict)
+    chapter = models.CharField(max_length=20, blank=True)
+    version = models.PositiveIntegerField()
+    in_force = models.BooleanField(default=True)
+    next_change_on = models.DateField(null=True, blank=True)
+    position = models.BigIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["system", "section"], name="codes_section_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.system} {self.level} {self.section}"

@@ -1,4 +1,5 @@
-"""The `codes` projector: each code as in force today (CodeEntry) and its versions (CodeVersion)."""
+"""The `codes` projector: each code as in force today (CodeEntry) and its versions (CodeVersion);
+the `sections` projector: each chapter and block as in force today (SectionEntry)."""
 
 from datetime import date
 
@@ -6,7 +7,9 @@ from django.db.models import Q
 from django.utils import timezone
 
 from codes.events import CODE_EVENT_TYPES, CodeRegistered
-from codes.models import CodeEntry, CodeVersion
+from codes.models import CodeEntry, CodeVersion, SectionEntry
+from codes.sections import SECTION_EVENT_TYPES, section_view
+from codes.sections import in_force_from as section_in_force_from
 from codes.streams import code_of_stream
 from codes.systems import get_system
 from codes.timeline import code_view, in_force_from, in_force_on
@@ -211,3 +214,49 @@ def snapshot_rows(model, order) -> list[dict]:
         {k: v for k, v in row.items() if k != "id"}
         for row in model.objects.order_by(*order).values()
     ]
+
+
+def section_values(events: list, today: date) -> dict:
+    """A section's row computed from its stream: as in force today, or, while the section
+    itself is scheduled, as it will be (in_force False) so that the row says when."""
+    view = section_view(events, as_of=today)
+    in_force = view is not None
+    if view is None:
+        view = section_view(events, as_of=date.max)
+    state = view.state
+    return {
+        "level": state.level,
+        "title": state.title,
+        "notes": state.notes,
+        "chapter": state.chapter,
+        "version": events[-1].version,
+        "in_force": in_force,
+        "next_change_on": (
+            view.next_change_on if in_force else min(map(section_in_force_from, events))
+        ),
+        "position": events[-1].position,
+    }
+
+
+class SectionProjector(Projector):
+    """About 300 rows for ICD-10-CM: each batch recomputes the rows of the streams it touched."""
+
+    name = "sections"
+    handles = SECTION_EVENT_TYPES
+
+    def apply(self, events):
+        streams = list(dict.fromkeys(recorded.stream for recorded in events))
+        today = timezone.localdate()
+        for history in read_streams(streams).values():
+            first = history[0].event
+            SectionEntry.objects.update_or_create(
+                system=first.system,
+                section=first.section,
+                defaults=section_values(history, today),
+            )
+
+    def clear(self):
+        SectionEntry.objects.all().delete()
+
+    def snapshot(self):
+        return {"sections": snapshot_rows(SectionEntry, ["system", "section"])}

@@ -11,11 +11,12 @@ from django.utils import timezone
 
 from codeledger.domain import NotFound
 from codes.content import NOTE_KINDS
-from codes.models import CodeEntry, CodeVersion
+from codes.models import CodeEntry, CodeVersion, SectionEntry
 from codes.projector import entry_values
 from codes.references import named_codes
+from codes.sections import SectionState, block_of, section_view
 from codes.state import CodeState, evolve_code
-from codes.streams import code_stream
+from codes.streams import code_stream, section_stream
 from codes.systems import get_system
 from codes.timeline import CodeView, code_view
 from events.decider import fold
@@ -112,21 +113,80 @@ def code_lineage(
     return lineage
 
 
+def section_current(*, system: str, section: str) -> SectionState | None:
+    """A chapter or block as in force today, or None. A row whose scheduled event has come into
+    force is recomputed from the stream (as codes are), not saved."""
+    row = SectionEntry.objects.filter(system=system, section=section).first()
+    if row is None:
+        return None
+    if row.next_change_on is not None and row.next_change_on <= timezone.localdate():
+        return section_as_of(system=system, section=section, as_of=timezone.localdate())
+    if not row.in_force:
+        return None
+    return SectionState(system, section, row.level, row.title, row.notes, row.chapter, row.version)
+
+
+def section_as_of(
+    *, system: str, section: str, as_of: date, known_at: datetime | None = None
+) -> SectionState | None:
+    """A chapter or block as in force on `as_of`, as known at `known_at` (one stream), or None."""
+    view = section_view(
+        read_stream(section_stream(system, section)), as_of=as_of, known_at=known_at
+    )
+    return view.state if view else None
+
+
+def code_sections(
+    *,
+    system: str,
+    content: dict,
+    as_of: date | None = None,
+    known_at: datetime | None = None,
+) -> list[SectionState]:
+    """The block and the chapter a code's content places it in, nearest first (those that
+    are recorded and in force then): the block named in `content["block"]`, and its chapter."""
+
+    def read(section: str) -> SectionState | None:
+        if as_of is None and known_at is None:
+            return section_current(system=system, section=section)
+        day = (
+            as_of or (known_at or timezone.now()).astimezone(timezone.get_current_timezone()).date()
+        )
+        return section_as_of(system=system, section=section, as_of=day, known_at=known_at)
+
+    block_name = block_of(content.get("block", ""))
+    block = read(block_name) if block_name else None
+    if block is None:
+        return []
+    chapter = read(block.chapter) if block.chapter else None
+    return [block, chapter] if chapter is not None else [block]
+
+
 def applicable_notes(
     *, system: str, code: str, as_of: date | None = None, known_at: datetime | None = None
 ) -> list[dict]:
-    """Every instructional note that applies to a code: its own and those its parent codes
-    carry up to the category (ICD-10-CM notes apply to everything below them), in the order
-    coders read them: kinds in NOTE_KINDS order, within a kind the nearest code first.
+    """Every instructional note that applies to a code: its own, those its parent codes carry
+    up to the category, then those of its block and its chapter (ICD-10-CM notes apply to
+    everything below them), in the order coders read them: kinds in NOTE_KINDS order, within a
+    kind the nearest first (the code, its parents, the block, the chapter).
 
-    Each note is {"kind", "text", "from" (the code it is written on), "codes" (the codes,
-    ranges and families its text names)}. A note repeated lower down is listed once, from the
-    nearest code. The caller withholds them wherever it withholds `notes`."""
+    Each note is {"kind", "text", "from", "level", "codes"}: `from` is where it is written (the
+    code "S72", the block "S70-S79" or "Chapter 19"), `level` is "code", "block" or "chapter",
+    and `codes` lists the codes, ranges and families its text names. A note repeated lower down
+    is listed once, from the nearest place. The caller withholds them wherever it withholds
+    `notes`."""
     lineage = code_lineage(system=system, code=code, as_of=as_of, known_at=known_at)
+    origins = [(written_on, "code", content.get("notes") or {}) for written_on, content in lineage]
+    origins += [
+        (section.label, section.level, section.notes)
+        for section in code_sections(
+            system=system, content=lineage[0][1], as_of=as_of, known_at=known_at
+        )
+    ]
     found, seen = [], set()
     for kind in NOTE_KINDS:
-        for written_on, content in lineage:
-            for text in (content.get("notes") or {}).get(kind, []):
+        for written_on, level, notes in origins:
+            for text in notes.get(kind, []):
                 if (kind, text) in seen:
                     continue
                 seen.add((kind, text))
@@ -135,6 +195,7 @@ def applicable_notes(
                         "kind": kind,
                         "text": text,
                         "from": written_on,
+                        "level": level,
                         "codes": named_codes(system, text),
                     }
                 )

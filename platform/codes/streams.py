@@ -48,6 +48,11 @@ def section_stream(system: str, section: str) -> str:
     return f"{SECTION}:{system}:{section}"
 
 
+def section_streams_prefix(system: str) -> str:
+    """What the names of every section stream of `system` start with."""
+    return f"{SECTION}:{system}:"
+
+
 def glossary_stream(term: str) -> str:
     """The stream of one glossary term (knowledge app), by its normalised spelling, e.g.
     `glossary:closed fracture`."""

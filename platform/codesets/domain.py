@@ -16,8 +16,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
 from codeledger.domain import DECIDERS, Actor, Forbidden, Invalid, InvalidState, require_role
-from codes.content import empty_content
+from codes.content import clean_value, empty_content
 from codes.events import CodeRegistered, CodeReinstated, CodeRetired, CodeRevised
+from codes.sections import (
+    SECTION_FIELDS,
+    SectionRecorded,
+    SectionRevised,
+    SectionState,
+    block_of,
+)
 from codes.state import CodeState
 from codesets.events import (
     ReleaseItemsApplied,
@@ -101,6 +108,77 @@ def listing_events(release_id: str, items: list[dict]) -> list[ReleaseItemsListe
         ReleaseItemsListed(release_id, items[start : start + ITEMS_PER_EVENT])
         for start in range(0, len(items), ITEMS_PER_EVENT)
     ]
+
+
+# --- chapters and blocks ------------------------------------------------------------------
+
+
+def sections_of(codes: Iterable, sections: Iterable) -> list:
+    """The sections (codesets.sources.SourceSection) that the codes lie in: the blocks their
+    `block` labels name and those blocks' chapters, in the source's order. A slice of a code
+    set (`codes_import --only`) records only its own."""
+    sections = list(sections)
+    blocks = {block_of(code.content.get("block", "")) for code in codes}
+    chapters = {s.chapter for s in sections if s.level == "block" and s.section in blocks}
+    return [
+        s
+        for s in sections
+        if (s.level == "block" and s.section in blocks)
+        or (s.level == "chapter" and s.section in chapters)
+    ]
+
+
+def section_recorded(
+    section, *, effective_from: str | None, release_id: str | None = None
+) -> SectionRecorded:
+    """A source's section as its first event; its notes checked as a code's notes are."""
+    return SectionRecorded(
+        system=section.system,
+        section=section.section,
+        level=section.level,
+        title=section.title,
+        notes=clean_value("notes", section.notes),
+        chapter=section.chapter,
+        effective_from=effective_from,
+        release_id=release_id,
+    )
+
+
+def section_events(
+    current: dict[str, SectionState],
+    sections: Iterable,
+    *,
+    release_id: str,
+    effective_from: str | None,
+) -> list[tuple[str, object, int]]:
+    """What a later release changes in the chapters and blocks: (section, event, the version
+    the section stream is at, 0 for a new one) for each section it adds or whose title, notes
+    or chapter differ. A section the release lacks is left as it is (sections are not retired:
+    no code names a section the release does not carry)."""
+    found = []
+    for section in sections:
+        recorded = section_recorded(section, effective_from=effective_from, release_id=release_id)
+        state = current.get(section.section)
+        if state is None or not state.exists:
+            found.append((section.section, recorded, 0))
+            continue
+        wanted = {"title": recorded.title, "notes": recorded.notes, "chapter": recorded.chapter}
+        have = state.content()
+        changes = {
+            name: {"from": have[name], "to": wanted[name]}
+            for name in SECTION_FIELDS
+            if have[name] != wanted[name]
+        }
+        if changes:
+            revised = SectionRevised(
+                system=section.system,
+                section=section.section,
+                changes=changes,
+                effective_from=effective_from,
+                release_id=release_id,
+            )
+            found.append((section.section, revised, state.version))
+    return found
 
 
 # --- state --------------------------------------------------------------------------------

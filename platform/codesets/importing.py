@@ -2,8 +2,11 @@
 a later release becomes one release change set for review.
 
 Each code becomes one `CodeRegistered` event by the system actor, with the source and release in
-the event's meta. A first import is one transaction: a failure leaves nothing to clean up. Event
-ids are derived from (source, release, code), so re-running a finished import is a no-op.
+the event's meta, in force from the release's effective date (the day of the import is when
+CodeLedger learnt it: the event's `recorded_at`, what `known_at` reads). The chapters and blocks
+the codes lie in become `SectionRecorded` events (codes.sections) in the same transaction. A
+first import is one transaction: a failure leaves nothing to clean up. Event ids are derived
+from (source, release, code or section), so re-running a finished import is a no-op.
 """
 
 import time
@@ -11,6 +14,7 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
+from itertools import chain
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -18,10 +22,24 @@ from django.db import transaction
 from codeledger.domain import SYSTEM_ACTOR, Invalid
 from codes.content import clean_proposal, empty_content
 from codes.events import CodeRegistered
+from codes.sections import SectionState, evolve_section
 from codes.state import CodeState, evolve_code
-from codes.streams import code_stream, release_stream, system_streams_prefix
+from codes.streams import (
+    code_stream,
+    release_stream,
+    section_stream,
+    section_streams_prefix,
+    system_streams_prefix,
+)
 from codes.systems import get_system
-from codesets.domain import item_counts, listing_events, release_items
+from codesets.domain import (
+    item_counts,
+    listing_events,
+    release_items,
+    section_events,
+    section_recorded,
+    sections_of,
+)
 from codesets.events import ReleaseProposed
 from codesets.sources import SourceCode
 from events.bulk import cyclic_gc_paused
@@ -53,6 +71,7 @@ class ImportSummary:
     events_written: int = 0
     already_present: int = 0
     seconds: float = 0.0
+    sections: int = 0  # chapters and blocks recorded by this run
 
 
 def system_has_codes(system: str) -> bool:
@@ -113,6 +132,29 @@ def registered_codes(system: str) -> dict[str, uuid.UUID]:
     return dict(rows.values_list("stream", "event_id"))
 
 
+def _new_sections(
+    sections: list, *, system: str, source: str, release: str, effective_from: date | None
+) -> list[StreamAppend]:
+    """The first events of the sections not recorded yet (a section recorded before, by this
+    import or another, is left as it is: a later edition's changes come with its release)."""
+    recorded = set(
+        Event.objects.filter(
+            stream__startswith=section_streams_prefix(system), version=1
+        ).values_list("stream", flat=True)
+    )
+    appends = []
+    for section in sections:
+        stream = section_stream(system, section.section)
+        if stream in recorded:
+            continue
+        event = section_recorded(
+            section, effective_from=effective_from.isoformat() if effective_from else None
+        )
+        event_id = uuid.uuid5(IMPORT_NAMESPACE, f"{source}|{release}|section|{stream}")
+        appends.append(StreamAppend(stream, [NewEvent.of(event, event_id=event_id)], NO_STREAM))
+    return appends
+
+
 def import_codes(
     codes: Callable[[], Iterable],
     *,
@@ -121,8 +163,10 @@ def import_codes(
     release: str,
     effective_from: date | None = None,
     progress: Callable[[int], None] | None = None,
+    sections: Callable[[], Iterable] | None = None,
 ) -> ImportSummary:
-    """Register every code of a first import in one transaction: all of them or none.
+    """Register every code of a first import in one transaction: all of them or none, with
+    the chapters and blocks (`sections`: codesets.sources.SourceSection) they lie in.
 
     The codes are read first; then, holding the append lock, each is checked and its event
     built as the event store writes the one before (events.store.load_new_streams), so checking
@@ -156,10 +200,37 @@ def import_codes(
                 if progress:
                     progress(1)
 
-        result = load_new_streams(new_codes(), meta=meta, progress=progress)
+        section_appends = _new_sections(
+            sections_of(codes, sections()) if sections else [],
+            system=system,
+            source=source,
+            release=release,
+            effective_from=effective_from,
+        )
+        summary.sections = len(section_appends)
+        # Sections first: the progress bar counts codes, and load_new_streams counts streams.
+        result = load_new_streams(
+            chain(section_appends, new_codes()),
+            meta=meta,
+            progress=_skipping(len(section_appends), progress) if progress else None,
+        )
     summary.events_written = result.events
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+def _skipping(count: int, progress: Callable[[int], None]) -> Callable[[int], None]:
+    """`progress`, told nothing of the first `count` streams."""
+    left = count
+
+    def advance(n: int) -> None:
+        nonlocal left
+        skipped = min(left, n)
+        left -= skipped
+        if n > skipped:
+            progress(n - skipped)
+
+    return advance
 
 
 # --- later releases: one change set to review ------------------------------------------------
@@ -181,6 +252,7 @@ class ReleaseSummary:
     codes: int = 0
     events_written: int = 0
     seconds: float = 0.0
+    sections: int = 0  # chapters and blocks the release adds or revises
 
 
 def current_codes(system: str, progress: Callable[[int], None] | None = None) -> dict:
@@ -195,6 +267,15 @@ def current_codes(system: str, progress: Callable[[int], None] | None = None) ->
     return states
 
 
+def current_sections(system: str) -> dict[str, SectionState]:
+    """Every chapter and block of a system as recorded so far: section -> state."""
+    states: dict[str, SectionState] = {}
+    for recorded in iter_stream_family(section_streams_prefix(system)):
+        name = recorded.stream.split(":", 2)[2]
+        states[name] = evolve_section(states.get(name, SectionState()), recorded.event)
+    return states
+
+
 def propose_release(
     codes: Callable[[], Iterable],
     *,
@@ -204,9 +285,15 @@ def propose_release(
     provides: Iterable[str],
     effective_from: date | None = None,
     progress: Callable[[int], None] | None = None,
+    sections: Callable[[], Iterable] | None = None,
 ) -> ReleaseSummary:
     """Diff a later release of a code set against the current state and record it as one
-    release change set (a `release:<id>` stream) for review. Nothing touches the codes yet."""
+    release change set (a `release:<id>` stream) for review. Nothing touches the codes yet.
+
+    The chapters and blocks (`sections`) the release adds or whose title or notes differ are
+    recorded in the same append, in their own streams, with the release's id and effective
+    date: official text that no code item carries and no one edits, so they are not items to
+    review (docs/code-sets.md)."""
     get_system(system)
     started = time.perf_counter()
     release_id = release_id_for(system=system, source=source, release=release)
@@ -224,10 +311,23 @@ def propose_release(
             progress(1)
     items = release_items(current_codes(system), cleaned, provides=provides)
     counts = item_counts(items)
-    summary = ReleaseSummary(
-        release_id, system, source, release, "no_differences", counts, codes=len(cleaned)
+    changed_sections = section_events(
+        current_sections(system),
+        sections_of(cleaned, sections()) if sections else [],
+        release_id=release_id,
+        effective_from=effective_from.isoformat() if effective_from else None,
     )
-    if items:
+    summary = ReleaseSummary(
+        release_id,
+        system,
+        source,
+        release,
+        "no_differences",
+        counts,
+        codes=len(cleaned),
+        sections=len(changed_sections),
+    )
+    if items or changed_sections:
         proposed = ReleaseProposed(
             release_id=release_id,
             system=system,
@@ -247,10 +347,24 @@ def propose_release(
                         for n, event in enumerate(events)
                     ],
                     NO_STREAM,
-                )
+                ),
+                *(
+                    StreamAppend(
+                        section_stream(system, section),
+                        [
+                            NewEvent.of(
+                                event,
+                                event_id=uuid.uuid5(uuid.UUID(release_id), f"section|{section}"),
+                            )
+                        ],
+                        version or NO_STREAM,
+                    )
+                    for section, event, version in changed_sections
+                ),
             ],
             meta={"actor": SYSTEM_ACTOR.username, "source": source, "release": release},
         )
-        summary.status, summary.events_written = "proposed", len(events)
+        summary.status = "proposed"
+        summary.events_written = len(events) + len(changed_sections)
     summary.seconds = time.perf_counter() - started
     return summary

@@ -49,6 +49,18 @@ class SourceCode:
 
 
 @dataclass(frozen=True)
+class SourceSection:
+    """A chapter or block and the notes the tabular writes on it (codes.sections)."""
+
+    system: str
+    section: str  # a block's name ("S70-S79") or a chapter's number ("19")
+    level: str  # chapter | block
+    title: str
+    notes: dict
+    chapter: str = ""  # a block's chapter number
+
+
+@dataclass(frozen=True)
 class Source:
     name: str
     system: str
@@ -130,6 +142,14 @@ def read_source(name: str) -> Iterator[SourceCode]:
     """
     get_source(name)
     return _READERS[name]()
+
+
+def read_sections(name: str) -> list[SourceSection]:
+    """The chapters and blocks of a source, chapters first, in tabular order (none for a
+    source that has no notes on them)."""
+    get_source(name)
+    reader = _SECTION_READERS.get(name)
+    return reader() if reader else []
 
 
 def count_source(name: str) -> int:
@@ -284,19 +304,62 @@ def _cm_2026_descriptor(cm, code: str) -> str:
     return descriptor
 
 
-def _cm_2026_notes(cm, code: str) -> dict[str, list[str]]:
+def _read_cm_2026_sections() -> list[SourceSection]:
+    cm = _simple_icd()
+    chapters = [name for name in cm.get_all_codes() if cm.is_chapter(name)]
+    sections = [
+        SourceSection(
+            "icd10cm",
+            chapter,
+            "chapter",
+            _clean(cm.get_description(chapter)),
+            _cm_2026_notes(cm, chapter),
+        )
+        for chapter in chapters
+    ]
+    for chapter in chapters:
+        for block in cm.get_children(chapter):
+            # prioritize_blocks: "B99" is the block here, not its only category.
+            sections.append(
+                SourceSection(
+                    "icd10cm",
+                    block,
+                    "block",
+                    _clean(cm.get_description(block, prioritize_blocks=True)),
+                    _cm_2026_notes(cm, block, prioritize_blocks=True),
+                    chapter=chapter,
+                )
+            )
+    return sections
+
+
+def _cm_2026_notes(cm, code: str, *, prioritize_blocks: bool = False) -> dict[str, list[str]]:
     # Lists are one note per item; the other fields are one string with a note per line.
+    # prioritize_blocks reads a block's notes where a category has the block's name ("B99").
+    get = {
+        name: partial(getattr(cm, name), prioritize_blocks=prioritize_blocks)
+        for name in (
+            "get_includes",
+            "get_inclusion_term",
+            "get_excludes1",
+            "get_excludes2",
+            "get_code_first",
+            "get_use_additional_code",
+            "get_code_also",
+            "get_notes",
+        )
+    }
     lines = partial(_lines_of, code)
     found = {
-        "includes": cm.get_includes(code),
-        "inclusion_terms": cm.get_inclusion_term(code),
-        "excludes1": cm.get_excludes1(code),
-        "excludes2": cm.get_excludes2(code),
-        "code_first": lines(cm.get_code_first),
-        "use_additional": lines(cm.get_use_additional_code),
-        "code_also": lines(cm.get_code_also),
-        "seventh_character": _seven_character_rules(cm, code),
-        "general": lines(cm.get_notes),
+        "includes": get["get_includes"](code),
+        "inclusion_terms": get["get_inclusion_term"](code),
+        "excludes1": get["get_excludes1"](code),
+        "excludes2": get["get_excludes2"](code),
+        "code_first": lines(get["get_code_first"]),
+        "use_additional": lines(get["get_use_additional_code"]),
+        "code_also": lines(get["get_code_also"]),
+        "seventh_character": _seven_character_rules(cm, code, prioritize_blocks),
+        "general": lines(get["get_notes"]),
     }
     notes = {}
     for kind, texts in found.items():
@@ -310,10 +373,11 @@ def _lines_of(code: str, getter: Callable[[str], str]) -> list[str]:
     return getter(code).split("\n")
 
 
-def _seven_character_rules(cm, code: str) -> list[str]:
+def _seven_character_rules(cm, code: str, prioritize_blocks: bool = False) -> list[str]:
     """The 7th-character note and meanings where the tabular states them (e.g. on S72)."""
-    rules = [cm.get_seven_chr_note(code)]
-    for character, meaning in cm.get_seven_chr_def(code).items():
+    rules = [cm.get_seven_chr_note(code, prioritize_blocks=prioritize_blocks)]
+    meanings = cm.get_seven_chr_def(code, prioritize_blocks=prioritize_blocks)
+    for character, meaning in meanings.items():
         # A note under a meaning was glued on with "/" by the package; show it as an aside.
         main, *asides = meaning.split("/")
         aside = "; ".join(_clean(text) for text in asides)
@@ -438,6 +502,9 @@ _READERS: dict[str, Callable[[], Iterator[SourceCode]]] = {
     "icd10cm-2026": _read_cm_2026,
     "icd10cm-2025": _read_cm_2025,
     "icd10pcs-2025": _read_pcs_2025,
+}
+_SECTION_READERS: dict[str, Callable[[], list[SourceSection]]] = {
+    "icd10cm-2026": _read_cm_2026_sections,
 }
 _COUNTERS: dict[str, Callable[[], int]] = {
     "icd10cm-2026": _count_cm_2026,

@@ -3,7 +3,10 @@
 category only (they apply to every code below it), and the 7th-character rule and meanings are
 notes of their own kind (`seventh_character`)."""
 
+from codes.sections import SectionRecorded
+from codes.streams import section_stream
 from codesets.actions import code_register
+from events.store import NO_STREAM, NewEvent, StreamAppend, append_streams
 from events.testing import catch_up_each
 
 CHAPTER = "Injury, poisoning and certain other consequences of external causes (S00-T88)"
@@ -55,9 +58,48 @@ FRACTURES = {
 }
 
 
+# Their block and chapter, with notes as the tabular writes them there.
+BLOCK_NOTE = "frostbite (T33-T34)"
+CHAPTER_NOTE = "birth trauma (P10-P15)"
+CHAPTER_USE_ADDITIONAL = "code to identify any retained foreign body, if applicable (Z18.-)"
+SECTIONS = [
+    SectionRecorded(
+        system="icd10cm",
+        section="19",
+        level="chapter",
+        title=CHAPTER,
+        # Also written on S72: listed once, from the nearest place.
+        notes={
+            "excludes2": [CHAPTER_NOTE, "fracture of foot (S92.-)"],
+            "use_additional": [CHAPTER_USE_ADDITIONAL],
+        },
+    ),
+    SectionRecorded(
+        system="icd10cm",
+        section="S70-S79",
+        level="block",
+        title=BLOCK,
+        notes={"excludes2": [BLOCK_NOTE]},
+        chapter="19",
+    ),
+]
+
+
+def record_sections(sections=SECTIONS) -> None:
+    """Record chapters and blocks as an import does, and project them."""
+    append_streams(
+        [
+            StreamAppend(section_stream(s.system, s.section), [NewEvent.of(s)], NO_STREAM)
+            for s in sections
+        ]
+    )
+    catch_up_each("sections")
+
+
 def register_fractures() -> list[str]:
     """Register S72 ... S72.001A as the first import would, and project them (for tests on the
-    `db` fixture, whose transaction never commits)."""
+    `db` fixture, whose transaction never commits). Their block and chapter are not recorded
+    (record_sections does)."""
     for code, content in FRACTURES.items():
         code_register(
             system="icd10cm",

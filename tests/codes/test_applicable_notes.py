@@ -7,7 +7,15 @@ from django.core.exceptions import ValidationError
 from codes.references import mentions, named_codes, references
 from codes.selectors import applicable_notes
 from codes.templatetags.code_content import linked_codes
-from tests.codes.fractures import SEVENTH_RULE, XSS_NOTE, register_fractures
+from tests.codes.fractures import (
+    BLOCK_NOTE,
+    CHAPTER_NOTE,
+    CHAPTER_USE_ADDITIONAL,
+    SEVENTH_RULE,
+    XSS_NOTE,
+    record_sections,
+    register_fractures,
+)
 
 
 @pytest.fixture
@@ -34,6 +42,85 @@ def test_a_code_gets_its_own_notes_then_its_parents_kind_by_kind(fractures):
         ),
         ("general", "S72.001A", XSS_NOTE),
     ]
+
+
+def test_the_block_and_chapter_notes_follow_the_codes_within_each_kind(fractures):
+    record_sections()
+    notes = applicable_notes(system="icd10cm", code="S72.001A")
+    assert [(n["kind"], n["from"], n["level"], n["text"]) for n in notes] == [
+        ("inclusion_terms", "S72.00", "code", "Fracture of hip NOS"),
+        ("inclusion_terms", "S72.00", "code", "Fracture of neck of femur NOS"),
+        ("excludes1", "S72", "code", "traumatic amputation of hip and thigh (S78.-)"),
+        ("excludes2", "S72.0", "code", "physeal fracture of upper end of femur (S79.0-)"),
+        ("excludes2", "S72", "code", "fracture of lower leg and ankle (S82.-)"),
+        # Written on S72 and on the chapter: once, from S72.
+        ("excludes2", "S72", "code", "fracture of foot (S92.-)"),
+        ("excludes2", "S70-S79", "block", BLOCK_NOTE),
+        ("excludes2", "Chapter 19", "chapter", CHAPTER_NOTE),
+        ("use_additional", "Chapter 19", "chapter", CHAPTER_USE_ADDITIONAL),
+        ("seventh_character", "S72", "code", SEVENTH_RULE),
+        (
+            "seventh_character",
+            "S72",
+            "code",
+            "7th character A: initial encounter for closed fracture",
+        ),
+        (
+            "seventh_character",
+            "S72",
+            "code",
+            "7th character D: subsequent encounter for closed fracture with routine healing",
+        ),
+        ("general", "S72.001A", "code", XSS_NOTE),
+    ]
+    # The shape others build on: the same keys, in this order, for every note.
+    assert {tuple(n) for n in notes} == {("kind", "text", "from", "level", "codes")}
+    assert notes[7]["codes"] == ["P10-P15"]
+
+
+def test_block_and_chapter_notes_are_read_on_the_date_asked(fractures):
+    from datetime import date
+
+    from codes.sections import SectionRevised
+    from events.store import StreamAppend, append_streams
+    from events.testing import catch_up_each
+
+    record_sections()
+    # A later release adds a note to the block from 2027-10-01.
+    revised = SectionRevised(
+        system="icd10cm",
+        section="S70-S79",
+        changes={
+            "notes": {
+                "from": {"excludes2": [BLOCK_NOTE]},
+                "to": {"excludes2": [BLOCK_NOTE, "snake bite (T63.0-)"]},
+            }
+        },
+        effective_from="2027-10-01",
+    )
+    append_streams([StreamAppend("section:icd10cm:S70-S79", [revised], 1)])
+    catch_up_each("sections")
+
+    def block_notes(**when):
+        notes = applicable_notes(system="icd10cm", code="S72.001A", **when)
+        return [n["text"] for n in notes if n["level"] == "block"]
+
+    assert block_notes() == [BLOCK_NOTE]
+    assert block_notes(as_of=date(2027, 9, 30)) == [BLOCK_NOTE]
+    assert block_notes(as_of=date(2027, 10, 1)) == [BLOCK_NOTE, "snake bite (T63.0-)"]
+
+
+def test_sections_read_today_and_rebuilt_from_the_log_agree(fractures):
+    from events.testing import assert_projection_matches_rebuild
+
+    record_sections()
+    assert_projection_matches_rebuild("sections")
+
+
+def test_a_code_whose_block_is_not_recorded_has_only_its_codes_notes(fractures):
+    # E.g. codes imported before chapters and blocks were: nothing is invented.
+    notes = applicable_notes(system="icd10cm", code="S72.001A")
+    assert {n["level"] for n in notes} == {"code"}
 
 
 def test_each_note_lists_the_codes_and_ranges_it_names(fractures):

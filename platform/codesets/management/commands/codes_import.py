@@ -1,4 +1,5 @@
 from datetime import date
+from functools import partial
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
@@ -12,7 +13,7 @@ from codesets.importing import (
     propose_release,
     system_has_codes,
 )
-from codesets.sources import SOURCES, SourceError, count_source, read_source
+from codesets.sources import SOURCES, SourceError, count_source, read_sections, read_source
 from events.progress import project_with_progress, projected_afterwards
 
 
@@ -30,7 +31,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--effective-from",
             type=date.fromisoformat,
-            help="date the codes are in force from (YYYY-MM-DD)",
+            help="date the codes are in force from (YYYY-MM-DD; default: the release's, e.g. "
+            "2026-04-01 for icd10cm-2026)",
         )
         parser.add_argument(
             "--only",
@@ -72,6 +74,8 @@ class Command(BaseCommand):
             return (code for code in read_source(source) if code.code.startswith(prefixes))
 
         first = not has_codes or first_import_of(spec.system, source=source, release=release)
+        # The release's date, not the day of the import (which is when CodeLedger learnt it).
+        effective_from = effective_from or spec.effective_from
         try:
             total = None if prefixes else count_source(source)
             bar = tqdm(
@@ -90,6 +94,7 @@ class Command(BaseCommand):
                         release=release,
                         effective_from=effective_from,
                         progress=bar.update,
+                        sections=partial(read_sections, source),
                     )
                 else:
                     summary = propose_release(
@@ -98,8 +103,9 @@ class Command(BaseCommand):
                         source=source,
                         release=release,
                         provides=spec.provides,
-                        effective_from=effective_from or spec.effective_from,
+                        effective_from=effective_from,
                         progress=bar.update,
+                        sections=partial(read_sections, source),
                     )
         except (SourceError, ImportRefused) as error:
             raise CommandError(f"import refused: {error}") from None
@@ -117,12 +123,12 @@ class Command(BaseCommand):
 
     def _import_table(self, summary):
         self.stdout.write(
-            f"{'system':<10} {'source':<16} {'release':<22} {'codes':>8} "
+            f"{'system':<10} {'source':<16} {'release':<22} {'codes':>8} {'sections':>8} "
             f"{'written':>8} {'present':>8} {'seconds':>8}"
         )
         self.stdout.write(
             f"{summary.system:<10} {summary.source:<16} {summary.release:<22} "
-            f"{summary.codes:>8} {summary.events_written:>8} "
+            f"{summary.codes:>8} {summary.sections:>8} {summary.events_written:>8} "
             f"{summary.already_present:>8} {summary.seconds:>8.1f}"
         )
 
@@ -142,6 +148,11 @@ class Command(BaseCommand):
             self.stdout.write(f"{kind:<24} {count:>8}")
         for name, count in summary.counts.get("revised_fields", {}).items():
             self.stdout.write(f"{'  revised ' + name:<24} {count:>8}")
+        if summary.sections:
+            self.stdout.write(
+                f"{summary.sections} chapters and blocks added or revised (their notes and "
+                "titles, recorded with the release)"
+            )
         if summary.status == "proposed":
             self.stdout.write(
                 f"{summary.events_written} events written in {summary.seconds:.1f} s; review it "
