@@ -1,5 +1,11 @@
 """The assistant app's pages."""
 
+from django.urls import path
+
+from assistant import views
+
 app_name = "assistant"
 
-urlpatterns = []
+urlpatterns = [
+    path("assistant", views.assistant_page, name="ask"),
+]

@@ -1,0 +1,156 @@
+"""POST /api/v1/assistant/ask: the questions coders ask, answered from the content with the
+codes and notes relied on cited; who may ask; bad input refused with a problem."""
+
+import pytest
+
+from codes.models import CodeEntry
+
+pytestmark = pytest.mark.django_db
+
+
+def cited(body: dict) -> list[tuple[str, str]]:
+    return [(c["code"], c["field"]) for c in body["citations"]]
+
+
+def test_two_codes_an_excludes1_note_keeps_apart_may_not_be_coded_together(content, ask_as):
+    response = ask_as("free", {"question": "can E11.9 and E10.9 be coded together"})
+    assert response.status_code == 200
+    body = response.json()
+    assert body["intent"] == "together"
+    assert body["answer"].startswith("No. E11.9 and E10.9 may not be reported together.")
+    assert "“type 1 diabetes mellitus (E10.-)”" in body["answer"]
+    # The codes asked about, then the notes relied on, each on the code it is written on.
+    assert cited(body) == [
+        ("E11.9", "notes"),
+        ("E10.9", "notes"),
+        ("E11", "notes.excludes1"),
+        ("E10", "notes.excludes1"),
+    ]
+    e11 = body["citations"][2]
+    assert (e11["system"], e11["version"], e11["url"]) == ("icd10cm", 1, "/codes/icd10cm/E11")
+
+
+def test_an_excludes2_note_inherited_from_the_category_allows_both(content, ask_as):
+    body = ask_as("free", {"question": "Can J18.9 be reported with J69.0?"}).json()
+    assert body["intent"] == "together"
+    assert body["answer"].startswith(
+        "Yes, when the patient has both. An Excludes2 note applies to J18.9 (inherited from J18)"
+    )
+    assert cited(body) == [("J18.9", "notes"), ("J69.0", "notes"), ("J18", "notes.excludes2")]
+
+
+def test_a_code_not_in_the_content_is_said_so_and_nothing_is_cited(content, ask_as):
+    body = ask_as("free", {"question": "can S72.001A and S92.001A be coded together"}).json()
+    assert body["intent"] == "together"
+    assert body["answer"].startswith("S92.001A is not an ICD-10-CM code in force in CodeLedger")
+    assert body["citations"] == []
+
+
+def test_what_is_a_code_answers_with_its_descriptor_and_cites_it(content, ask_as):
+    body = ask_as("key", {"question": "what is J45.909"}).json()
+    assert body["intent"] == "what_is"
+    assert body["answer"].startswith(
+        "J45.909 “Unspecified asthma, uncomplicated” is an ICD-10-CM code you can report"
+    )
+    assert ("J45.909", "official_descriptor") in cited(body)
+    assert {c["code"] for c in body["citations"]} == {"J45.909"}
+
+
+def test_which_code_for_a_main_index_term_is_the_index_default_code(content, ask_as):
+    body = ask_as("free", {"question": "Which code for pneumonia?"}).json()
+    assert body["intent"] == "which_code"
+    assert body["answer"].startswith("The Alphabetic Index (FY2025) gives J18.9 for “Pneumonia”")
+    assert cited(body) == [("J18.9", "alphabetic_index")]
+
+
+def test_which_7th_character_for_a_visit_gives_the_complete_code(content, ask_as):
+    body = ask_as(
+        "free",
+        {"question": "Which 7th character for a subsequent encounter?", "code": "S72.001"},
+    ).json()
+    assert body["intent"] == "seventh_character"
+    assert "use 7th character D" in body["answer"]
+    assert cited(body) == [
+        ("S72.001", "official_descriptor"),
+        ("S72", "notes.seventh_character"),
+        ("S72.001D", "official_descriptor"),
+    ]
+
+
+def test_code_first_reads_the_note_inherited_from_the_category(content, ask_as):
+    body = ask_as("free", {"question": "What must be coded first with N18.6?"}).json()
+    assert body["intent"] == "code_first"
+    assert (
+        "Code first: hypertensive chronic kidney disease (I12.-, I13.-) (from N18)"
+        in (body["answer"])
+    )
+    assert cited(body) == [("N18.6", "notes"), ("N18", "notes.code_first")]
+
+
+def test_what_the_notes_say_about_a_topic_in_a_category(content, ask_as):
+    body = ask_as(
+        "free", {"question": "What do the notes say about tobacco in category J45?"}
+    ).json()
+    assert body["intent"] == "notes_topic"
+    assert "exposure to environmental tobacco smoke (Z77.22)" in body["answer"]
+    assert cited(body) == [("J45", "notes.use_additional")]
+
+
+def test_what_changed_in_a_code_reads_its_history(content, ask_as):
+    body = ask_as("free", {"question": "What changed in J45.909?"}).json()
+    assert body["intent"] == "history"
+    assert "(release FY2026)" in body["answer"]
+    assert "It has not changed since." in body["answer"]
+    assert cited(body) == [("J45.909", "history")]
+
+
+def test_an_off_topic_question_is_not_answered_and_cites_nothing(content, ask_as):
+    body = ask_as("free", {"question": "Who won the football last night?"}).json()
+    assert body["intent"] == "out_of_scope"
+    assert body["answer"].startswith("CasePilot answers only from CodeLedger's content")
+    assert body["citations"] == []
+
+
+def test_a_condition_nothing_knows_names_no_code(content, ask_as):
+    body = ask_as("free", {"question": "Which code for dragon scale fever?"}).json()
+    assert body["intent"] == "which_code"
+    assert body["citations"] == []
+    assert "names no code" in body["answer"]
+    assert body["followups"][0]["url"] == "/search?q=dragon+scale+fever"
+
+
+def test_a_cpt_code_is_not_retold_without_the_licence(content, ask_as):
+    body = ask_as("free", {"question": "What is 99213?"}).json()
+    assert body["citations"] == []
+    assert "Office or other outpatient visit" not in body["answer"]
+    assert "CPT is licensed" in body["answer"]
+
+
+@pytest.mark.parametrize(
+    ("who", "status"),
+    [("guest", 401), ("bad key", 401), ("free", 200), ("key", 200)],
+)
+def test_who_may_ask(content, ask_as, who, status):
+    response = ask_as(who, {"question": "what is J45.909"})
+    assert response.status_code == status
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"question": ""}, "question"),
+        ({"question": "   "}, "question"),
+        ({"question": "x" * 501}, "question"),
+        ({}, "question"),
+        ({"question": "what is it", "system": "snomed"}, "system"),
+        ({"question": "what is it", "code": "not a code!"}, "code"),
+        ({"question": "what is it", "mood": "curious"}, "mood"),
+    ],
+)
+def test_bad_input_is_a_400_problem_naming_the_field(content, ask_as, body, field):
+    before = CodeEntry.objects.count()
+    response = ask_as("free", body)
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/problem+json"
+    assert field in response.json()["errors"]
+    assert CodeEntry.objects.count() == before
