@@ -83,6 +83,7 @@ class Finding:
 class CheckResult:
     findings: list[Finding]
     valid: bool
+    date_of_service: date | None = None  # the day checked (today when none was given)
 
 
 @dataclass
@@ -150,7 +151,8 @@ def check_codes(
     for kind in ("code_first", "use_additional"):
         findings.extend(_instructions(system, kind, reportable, quote))
     findings.sort(key=lambda f: KINDS.index(f.kind))
-    return CheckResult(findings, valid=not any(f.kind in BLOCKING for f in findings))
+    valid = not any(f.kind in BLOCKING for f in findings)
+    return CheckResult(findings, valid, day)
 
 
 # --- one code: exists, in force, billable --------------------------------------------------------
