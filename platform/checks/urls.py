@@ -1,5 +1,11 @@
 """The checks app's pages."""
 
+from django.urls import path
+
+from checks import views
+
 app_name = "checks"
 
-urlpatterns = []
+urlpatterns = [
+    path("check", views.check_page, name="check"),
+]
