@@ -177,7 +177,7 @@ def change_request_revert(
     *, actor: Actor, system: str, code: str, version: int, rationale: str
 ) -> Written:
     """Start a review of the inverse of a past revision (history is never rewritten)."""
-    require_role(actor, DECIDERS, "starting a revert")
+    require_role(actor, DECIDERS, "Starting a revert")
     display = get_system(system).display(code)
     events = read_stream(code_stream(system, display), from_version=version, to_version=version)
     if not events or not isinstance(events[0].event, CodeRevised):

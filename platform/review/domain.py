@@ -201,10 +201,10 @@ def _message(value: str, what: str) -> str:
 
 
 def _four_eyes(actor: Actor, request: ChangeRequestState, action: str) -> None:
-    require_role(actor, DECIDERS, action)
+    require_role(actor, DECIDERS, "Deciding on a change request")
     if actor.username == request.proposer:
         raise Forbidden(
-            f"you proposed this change, so someone else must {action} it (four-eyes rule)",
+            f"You proposed this change, so someone else must {action} it (four-eyes rule)",
             reason="four_eyes",
         )
 
@@ -258,7 +258,7 @@ def decide_change(command, request: ChangeRequestState, code: CodeState) -> tupl
     """(events for the change request's stream, events for the code's stream)."""
     actor = command.actor
     if isinstance(command, Submit):
-        require_role(actor, PROPOSERS, "proposing a change")
+        require_role(actor, PROPOSERS, "Proposing a change")
         if request.status != "none":
             raise InvalidState("this change request already exists")
         if command.is_new and code.exists:
@@ -298,7 +298,7 @@ def decide_change(command, request: ChangeRequestState, code: CodeState) -> tupl
         ], []
 
     if isinstance(command, Comment):
-        require_role(actor, PROPOSERS, "commenting")
+        require_role(actor, PROPOSERS, "Commenting")
         _must_be(request, COMMENTABLE, "comment on")
         return [
             ChangeRequestCommented(
@@ -311,9 +311,13 @@ def decide_change(command, request: ChangeRequestState, code: CodeState) -> tupl
 
     if isinstance(command, Revise | Withdraw):
         action = "revise" if isinstance(command, Revise) else "withdraw"
-        require_role(actor, PROPOSERS, f"to {action} a request")
+        require_role(
+            actor,
+            PROPOSERS,
+            "Revising a request" if action == "revise" else "Withdrawing a request",
+        )
         if request.status != "none" and actor.username != request.proposer:
-            raise Forbidden(f"only the proposer ({request.proposer}) can {action} this request")
+            raise Forbidden(f"Only the proposer ({request.proposer}) can {action} this request")
         _must_be(request, OPEN_STATUSES, action)
         if isinstance(command, Withdraw):
             return [ChangeRequestWithdrawn(request.change_id, actor.username)], []
@@ -377,7 +381,7 @@ def decide_change(command, request: ChangeRequestState, code: CodeState) -> tupl
         return [approved], code_events
 
     if isinstance(command, ConfirmDescription):
-        require_role(actor, PROPOSERS, "confirming a description")
+        require_role(actor, PROPOSERS, "Confirming a description")
         if not code.needs_review:
             raise InvalidState("the common-language description is not waiting for review")
         return [], [CommonDescriptionConfirmed(code.system, code.code, actor.username)]

@@ -5,9 +5,22 @@ from django.contrib.auth import get_user_model
 from django.db.models import BooleanField, Case, F, OuterRef, Q, Subquery, Value, When
 
 from codeledger.domain import PROPOSERS, NotFound
+from codes.content import FIELDS
+from codes.diff import field_diff
 from codes.models import CodeEntry
-from codes.selectors import code_versions
+from codes.selectors import code_at_version, code_versions
+from codes.streams import change_stream
 from codes.systems import get_system
+from events.store import read_stream
+from review.events import (
+    ChangeRequestApproved,
+    ChangeRequestChangesRequested,
+    ChangeRequestCommented,
+    ChangeRequestRejected,
+    ChangeRequestRevised,
+    ChangeRequestSubmitted,
+    ChangeRequestWithdrawn,
+)
 from review.models import ChangeRequestEntry
 
 
@@ -100,3 +113,80 @@ def change_request_detail(*, change_id) -> ChangeRequestEntry:
     if entry is None:
         raise NotFound(f"no change request {change_id}")
     return entry
+
+
+def change_request_thread(*, change_id) -> list[dict]:
+    """The conversation on a change request, in the order it happened, read from its events
+    (the queue's row keeps only the latest revision and decision; this keeps them all).
+
+    Each item has a `kind` (proposed, revised, comment, changes_requested, approved, rejected,
+    withdrawn), `who`, `at` and its text. A revision carries its rationale and `diffs`: the
+    first against the code at its base version, each later one against the revision before
+    it, so a reviewer sees what the proposer changed in answer to them; `after_changes_requested`
+    marks a revision sent after a reviewer asked for changes."""
+    items, previous, status = [], None, "none"
+    bases = {}  # base version -> the code's content then (several revisions share one)
+
+    def base_content(system, code, version) -> dict:
+        if not version:
+            return {}
+        if version not in bases:
+            try:
+                bases[version] = code_at_version(system=system, code=code, version=version).content
+            except NotFound:
+                bases[version] = {}
+        return bases[version]
+
+    system = code = ""
+    for recorded in read_stream(change_stream(change_id)):
+        event = recorded.event
+        item = {"at": recorded.recorded_at.isoformat(), "version": recorded.version}
+        if isinstance(event, ChangeRequestSubmitted | ChangeRequestRevised):
+            if isinstance(event, ChangeRequestSubmitted):
+                system, code = event.system, event.code
+            base = base_content(system, code, event.base_version)
+            proposal = {**base, **event.changes}
+            before = base if previous is None else previous["proposal"]
+            touched = set(event.changes) | set(previous["changes"] if previous else ())
+            diffs = [
+                field_diff(name, before.get(name), proposal.get(name))
+                for name in FIELDS  # in the order the code page shows them
+                if name in touched and before.get(name) != proposal.get(name)
+            ]
+            revised = isinstance(event, ChangeRequestRevised)
+            item.update(
+                kind="revised" if revised else "proposed",
+                who=event.by if revised else event.proposer,
+                number=1 if previous is None else previous["number"] + 1,
+                rationale=event.rationale,
+                base_version=event.base_version,
+                effective_from=event.effective_from,
+                diffs=diffs,
+                after_changes_requested=revised and status == "changes_requested",
+            )
+            previous = {"changes": event.changes, "proposal": proposal, "number": item["number"]}
+            status = "submitted"
+        elif isinstance(event, ChangeRequestCommented):
+            item.update(
+                kind="comment",
+                who=event.author,
+                author=event.author,
+                text=event.text,
+                id=event.comment_id,
+            )
+        elif isinstance(event, ChangeRequestChangesRequested):
+            item.update(kind="changes_requested", who=event.reviewer, text=event.message)
+            status = "changes_requested"
+        elif isinstance(event, ChangeRequestApproved):
+            item.update(kind="approved", who=event.reviewer, text=event.note)
+            status = "approved"
+        elif isinstance(event, ChangeRequestRejected):
+            item.update(kind="rejected", who=event.reviewer, text=event.reason)
+            status = "rejected"
+        elif isinstance(event, ChangeRequestWithdrawn):
+            item.update(kind="withdrawn", who=event.by, text="")
+            status = "withdrawn"
+        else:  # an event type this screen does not know yet: left out, never a failure
+            continue
+        items.append(item)
+    return items

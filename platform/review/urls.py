@@ -32,7 +32,25 @@ urlpatterns = [
         {"action": "request-changes"},
         name="request-changes",
     ),
+    # Without JavaScript, the irreversible ones ask on a page first (with htmx, a dialog).
+    path(
+        "requests/<uuid:change_id>/approve/confirm",
+        views.decide_confirm,
+        {"action": "approve"},
+        name="approve-confirm",
+    ),
+    path(
+        "requests/<uuid:change_id>/reject/confirm",
+        views.decide_confirm,
+        {"action": "reject"},
+        name="reject-confirm",
+    ),
     path("requests/<uuid:change_id>/comments", views.comment, name="comment"),
     path("requests/<uuid:change_id>/withdraw", views.withdraw, name="withdraw"),
+    path(
+        "requests/<uuid:change_id>/withdraw/confirm",
+        views.withdraw_confirm,
+        name="withdraw-confirm",
+    ),
     path("requests/<uuid:change_id>/revise", views.revise, name="revise"),
 ]

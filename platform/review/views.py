@@ -14,7 +14,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django_htmx.http import reswap, retarget, trigger_client_event
+from django_htmx.http import (
+    HttpResponseClientRedirect,
+    reswap,
+    retarget,
+    trigger_client_event,
+)
 
 from accounts.licensing import require_licence, unlicensed_systems
 from codeledger.domain import (
@@ -51,6 +56,7 @@ from review.forms import (
     ReviseForm,
     preview_values,
 )
+from review.templatetags.review_tags import confirm_question
 
 # Three decision forms share a page: each gets its own element ids.
 AUTO_IDS = {"approve_form": "approve_%s", "reject_form": "reject_%s", "changes_form": "changes_%s"}
@@ -299,8 +305,12 @@ def _request_context(request, entry, **extra) -> dict:
         base = {}
     is_open = entry.status in domain.OPEN_STATUSES
     conflicted = extra.pop("conflicted", getattr(entry, "conflicted", False))
+    thread = selectors.change_request_thread(change_id=entry.change_id)
+    revisions = [item for item in thread if item["kind"] in ("proposed", "revised")]
     context = {
         "entry": entry,
+        "thread": thread,
+        "revised_after_changes": bool(revisions and revisions[-1]["after_changes_requested"]),
         "diffs": [field_diff(name, base.get(name), value) for name, value in entry.changes.items()],
         "is_open": is_open,
         "conflicted": conflicted,
@@ -426,6 +436,46 @@ def decide(request, change_id, action):
 
 @screen
 @require_POST
+def decide_confirm(request, change_id, action):
+    """Without JavaScript, Approve and Reject post here first: a page that asks, writes
+    nothing, and carries the decision to `decide` when the person says yes (with htmx, a
+    dialog asks instead: hx-confirm)."""
+    actor = require_roles(request, DECIDERS, "Deciding on a change request")
+    form_class, _, text_field, form_name, _ = DECISIONS[action]
+    entry = _load_request(change_id)
+    if entry is None:
+        return not_found(request, "There is no change request with this id.")
+    form = form_class(request.POST, auto_id=AUTO_IDS[form_name])
+    if not form.is_valid():  # a missing reason is said before anything is asked
+        return _panel(request, entry, **{form_name: form})
+    if domain.blocked_by_four_eyes(actor, entry):
+        raise PermissionDenied(
+            "You proposed this change, so another reviewer must decide it (four-eyes rule)."
+        )
+    if domain.APPROVE not in domain.allowed_actions(actor, entry):
+        conflict = f"This request is {entry.status.replace('_', ' ')}: there is nothing to decide."
+        return _panel(request, entry, status=409, conflict=conflict)
+    return render(
+        request,
+        "review/confirm.html",
+        {
+            "entry": entry,
+            "action": action,
+            "question": confirm_question(action, entry),
+            "decide_url": reverse(f"review:{action}", args=[change_id]),
+            "fields": {
+                "expected_version": form.cleaned_data["expected_version"],
+                text_field: form.cleaned_data[text_field],
+            },
+            "text": form.cleaned_data[text_field],
+            "text_label": form.fields[text_field].label,
+            "yes": action.capitalize(),
+        },
+    )
+
+
+@screen
+@require_POST
 def comment(request, change_id):
     """A comment appends to the thread (htmx) or reloads the page (plain post)."""
     actor = require_roles(request, PROPOSERS, "Commenting")
@@ -489,7 +539,38 @@ def withdraw(request, change_id):
         messages.error(request, "The request changed meanwhile and was not withdrawn.")
     else:
         messages.success(request, "The request was withdrawn.")
+    if fragment(request):  # asked in a dialog (hx-confirm): the whole page changes
+        return HttpResponseClientRedirect(reverse("review:request", args=[change_id]))
     return redirect("review:request", change_id)
+
+
+@screen
+@require_POST
+def withdraw_confirm(request, change_id):
+    """Without JavaScript, Withdraw posts here first: a page that asks and writes nothing."""
+    actor = require_roles(request, PROPOSERS, "Withdrawing a request")
+    entry = _load_request(change_id)
+    if entry is None:
+        return not_found(request, "There is no change request with this id.")
+    if domain.WITHDRAW not in domain.allowed_actions(actor, entry):
+        if entry.proposer != actor.username:
+            raise PermissionDenied(
+                f"Only the proposer ({entry.proposer}) can withdraw this request."
+            )
+        messages.error(request, f"A request that is {entry.status} cannot be withdrawn.")
+        return redirect("review:request", change_id)
+    return render(
+        request,
+        "review/confirm.html",
+        {
+            "entry": entry,
+            "action": "withdraw",
+            "question": confirm_question("withdraw", entry),
+            "decide_url": reverse("review:withdraw", args=[change_id]),
+            "fields": {"v": request.POST.get("v") or entry.version},
+            "yes": "Withdraw",
+        },
+    )
 
 
 @screen

@@ -215,7 +215,7 @@ def test_sent_back_request_is_revised_by_its_proposer_and_returns_to_review():
 
 
 def test_only_the_proposer_revises_or_withdraws():
-    with pytest.raises(Forbidden, match="only the proposer"):
+    with pytest.raises(Forbidden, match="Only the proposer"):
         given_when([submitted()], domain.Withdraw(CAROL))
     assert given_when([submitted()], domain.Withdraw(ALICE))[0] == [
         ChangeRequestWithdrawn("c1", "alice")

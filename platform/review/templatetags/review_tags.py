@@ -24,19 +24,49 @@ def user_roles(user) -> Roles:
     return Roles(user)
 
 
-def pending_count() -> int:
-    return selectors.change_requests(status="submitted").count()
+def pending_count(username: str = "") -> int:
+    """Requests waiting for a decision that `username` may take: their own are left out, since
+    the four-eyes rule says someone else decides them."""
+    rows = selectors.change_requests(status="submitted")
+    if username:
+        rows = rows.exclude(proposer=username)
+    return rows.count()
 
 
-@register.simple_tag
-def queue_count_badge(oob: bool = False):
-    """The number of requests waiting for review; `oob` marks it for an out-of-band swap."""
+@register.simple_tag(takes_context=True)
+def queue_count_badge(context, oob: bool = False):
+    """The number of requests waiting for the signed-in reviewer; `oob` marks it for an
+    out-of-band swap."""
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    username = user.get_username() if user is not None and user.is_authenticated else ""
     return format_html(
         '<span id="queue-count" class="badge"{}><span class="visually-hidden">: </span>{}'
         '<span class="visually-hidden"> waiting</span></span>',
         mark_safe(' hx-swap-oob="true"') if oob else "",
-        pending_count(),
+        pending_count(username),
     )
+
+
+@register.filter
+def queue_name(roles: Roles) -> str:
+    """The queue's name as the menu (codeledger/base.html) gives it: reviewers work through a
+    review queue; other staff read the change requests."""
+    return "Review queue" if roles.decider else "Change requests"
+
+
+CONFIRM_QUESTIONS = {
+    "approve": "Approve this change to {code}? It is applied to the code at once and "
+    "cannot be undone (only reverted by a new request).",
+    "reject": "Reject this change to {code}? A rejected request cannot be reopened.",
+    "withdraw": "Withdraw your proposal for {code}? A withdrawn request cannot be reopened.",
+}
+
+
+@register.simple_tag
+def confirm_question(action: str, entry) -> str:
+    """What a person is asked before a decision that cannot be undone (dialog or page)."""
+    return CONFIRM_QUESTIONS[action].format(code=entry.code)
 
 
 @register.filter
