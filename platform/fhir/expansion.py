@@ -5,7 +5,8 @@ all its codes (`<canonical>?fhir_vs`) or a code and everything below it
 Pages come from ordered database queries (code order, over the (system, normalised) index), so
 `offset` reaches every concept of the largest subtree: Elasticsearch's from/size stops at
 10,000. A text `filter` goes through the search index, in relevance order (as /search ranks);
-its pages past the index's window are walked with search_after.
+its pages past the index's window are walked with search_after. Every word of the filter must
+be found, as in /search's main clause (its typo-forgiving fallback ranks, but admits nothing).
 
 An expansion lists the codes in force and active on the day (today, or `date`).
 """
@@ -32,8 +33,9 @@ from fhir.concepts import (
     validate_concept,
 )
 from fhir.systems import FhirSystem
+from search.accents import strip_accents
 from search.api import ES_ERRORS, execute, unavailable
-from search.queries import text_query, visible
+from search.queries import TEXT_FIELDS, text_query, visible
 
 DEFAULT_COUNT = 100
 ES_WINDOW = 10_000  # index.max_result_window: from + size beyond it is refused
@@ -102,7 +104,7 @@ def descendants(fhir_system: FhirSystem, root: str) -> list[str]:
 
 
 def _changed_after(day: date):
-    """Rows with a version that comes into force after `day`: their state then is folded."""
+    """Rows with a version that comes into force after `day`."""
     return Exists(
         CodeVersion.objects.filter(
             system=OuterRef("system"), code=OuterRef("code"), effective_from__gt=day
@@ -133,13 +135,16 @@ def _page_today(value_set: ImplicitValueSet, offset: int, count: int) -> tuple[i
 
 
 def _page_on(value_set: ImplicitValueSet, day: date, offset: int, count: int) -> tuple[int, list]:
-    """The page as in force on `day`: rows no later change touched are as they were then;
-    the few that a change after `day` touched are read from their streams."""
+    """The page as in force on `day`: rows that no change between `day` and today touched are
+    as they were then; the few that one touched are read from their streams."""
     fhir_system = value_set.fhir_system
     rows = members(value_set).filter(_registered_by(day))
-    settled = rows.exclude(_changed_after(day)).filter(status="active")
+    # A row holds today's state: a version in force after the earlier of the two days makes
+    # the code's state on `day` differ from it (or might: those few are folded).
+    moved = _changed_after(min(day, timezone.localdate()))
+    settled = rows.exclude(moved).filter(status="active")
     changed = []
-    for code in rows.filter(_changed_after(day)).values_list("code", flat=True):
+    for code in rows.filter(moved).values_list("code", flat=True):
         try:
             view = code_as_of(system=fhir_system.name, code=code, as_of=day)
         except NotFound:
@@ -172,8 +177,18 @@ def _page_filtered(request, value_set: ImplicitValueSet, text: str, offset: int,
             search = search.filter(Q("prefix", normalised=prefix))
         else:
             search = search.filter("terms", code=descendants(fhir_system, value_set.root))
+    # Every word must be found (in the title, short title, lay terms, notes or index terms):
+    # an expansion lists the codes the filter names, where /search also ranks near misses.
+    every_word = Q(
+        "multi_match",
+        query=strip_accents(text),
+        fields=TEXT_FIELDS,
+        type="cross_fields",
+        operator="and",
+    )
     search = (
-        search.query(text_query(text))
+        search.filter(every_word)
+        .query(text_query(text))
         .sort({"_score": "desc"}, {"title_length": "asc"}, {"code": "asc"})
         .source(["code", "display_title", "billable"])
         .extra(track_total_hits=True)
