@@ -18,7 +18,12 @@ from urllib.parse import urlencode
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from alphabetic_index.selectors import index_release, index_search, index_subterms
+from alphabetic_index.selectors import (
+    index_main_terms,
+    index_release,
+    index_search,
+    index_subterms,
+)
 from assistant.intents import Question, read_question
 from codeledger.domain import NotFound
 from codes.content import NOTE_LABELS
@@ -192,16 +197,11 @@ def _missing(question: Question, code: str) -> Answer:
 
 
 def _explanation(system: str, code: str) -> dict | None:
-    """The code's plain-language explanation (knowledge.explain), or None where the knowledge
-    app cannot give one (a system it does not explain)."""
-    try:
-        from knowledge.explain import explain
-    except ImportError:  # the knowledge app's explanations are being written (issue #22)
-        return None
-    try:
-        return explain(system, code)
-    except (NotFound, ValidationError, KeyError):
-        return None
+    """The code's plain-language explanation (knowledge.explain, cached per log position and
+    day), or None where the knowledge app gives none."""
+    from knowledge.explain import explain_cached
+
+    return explain_cached(system, code)
 
 
 def what_is(question: Question, reading: Reading) -> Answer:
@@ -252,16 +252,55 @@ def _index_code(entry) -> str:
     return entry.attached_code or entry.resolved_code or entry.code
 
 
+def _first_segment(path: str) -> str:
+    return path.split(",")[0].split("(")[0].strip().lower()
+
+
+def _index_entry(release, condition: str):
+    """The index entry a coder would take for `condition`: the main term named by one of its
+    words (the last first: "chest pain" is under Pain) and, for the other words, the subterm one
+    level down that holds them all ("chest"); else what the index's word search ranks first.
+    The main-term way reads one letter's main terms (an indexed read); the word search scans
+    every entry, so it comes last."""
+    words = [w for w in re.findall(r"[a-z0-9']+", condition.lower()) if w not in _STOP]
+    if not words:
+        return None
+    for main_word in [" ".join(words), *reversed(words)]:
+        mains = index_main_terms(release=release, letter=main_word[0].upper()).filter(
+            search_text__startswith=main_word
+        )
+        main = next((m for m in mains[:20] if _first_segment(m.path) == main_word), None)
+        if main is None:
+            continue
+        rest = [w for w in words if w not in main_word.split()]
+        if not rest:
+            if _index_code(main):
+                return main
+            continue
+        subterms = index_subterms(release=release, n=main.n)
+        for word in rest:
+            subterms = subterms.filter(search_text__contains=word)
+        chosen = next((entry for entry in subterms if _index_code(entry)), None)
+        if chosen is not None:
+            return chosen
+    return next(
+        (
+            e
+            for e in index_search(release=release, term=condition, limit=MAX_LISTED)
+            if _index_code(e)
+        ),
+        None,
+    )
+
+
 def which_code(question: Question, reading: Reading) -> Answer:
-    condition = question.condition
     try:
         release = index_release(system=question.system)
-        entries = index_search(release=release, term=condition, limit=MAX_LISTED)
     except NotFound:
-        release, entries = None, []
-    leading = [e for e in entries if _index_code(e)]
-    if leading:
-        return _from_index(question, reading, release, leading[0])
+        return _from_search(question, reading)
+    chosen = _index_entry(release, question.condition)
+    if chosen is not None:
+        return _from_index(question, reading, release, chosen)
     return _from_search(question, reading)
 
 
@@ -604,7 +643,7 @@ def _topic_words(topic: str) -> list[str]:
     return [w[:-1] if len(w) > 4 and w.endswith("s") else w for w in words]
 
 
-def _chapter_rows(system: str, scope: str):
+def _chapter_rows(system: str, scope: str, words: list[str]):
     """The categories of the chapter a question names: by number ("19"), by its range
     ("S00-T88") or by words of its title ("injury")."""
     labels = sorted(
@@ -621,19 +660,41 @@ def _chapter_rows(system: str, scope: str):
     if scope.isdigit() and 1 <= int(scope) <= len(labels):
         chosen = labels[int(scope) - 1]
     else:
-        words = _topic_words(scope)
+        named = _topic_words(scope)
         chosen = next(
-            (label for label in labels if words and all(w in label.lower() for w in words)), None
+            (label for label in labels if named and all(w in label.lower() for w in named)), None
         )
     if chosen is None:
         return chosen, CodeEntry.objects.none()
-    return chosen, CodeEntry.objects.filter(system=system, chapter=chosen, parent="")
+    rows = CodeEntry.objects.filter(system=system, chapter=chosen, parent="")
+    return chosen, rows.filter(content__notes__icontains=words[0]) if words else rows
+
+
+# How many codes below a category are read for their notes (S72 has about 1,900).
+MAX_BELOW = 500
+
+
+def _notes_below(reading: Reading, category: CodeEntry, words: list[str]) -> list[dict]:
+    """The notes written on the codes below `category` (each on its own code) that hold the
+    first of `words`: a category's instructions are on the category and on the codes under
+    it ("Use additional code to identify dialysis status" is on N18.6, not N18)."""
+    rows = CodeEntry.objects.filter(
+        system=category.system, code__startswith=f"{category.code}.", in_force=True
+    )
+    if words:
+        rows = rows.filter(content__notes__icontains=words[0])
+    found = []
+    for entry in rows.order_by("code")[:MAX_BELOW]:
+        reading.entries[(entry.system, entry.code)] = entry
+        for kind, texts in (entry.content.get("notes") or {}).items():
+            found += [{"kind": kind, "text": text, "from": entry.code} for text in texts]
+    return found
 
 
 def notes_topic(question: Question, reading: Reading) -> Answer:
     system = question.system
     if question.scope_kind == "chapter" and not question.codes:
-        where, rows = _chapter_rows(system, question.scope)
+        where, rows = _chapter_rows(system, question.scope, _topic_words(question.topic))
         if where is None:
             return Answer(
                 f"CodeLedger has no chapter “{question.scope}”: name it by its number, its range "
@@ -657,8 +718,14 @@ def notes_topic(question: Question, reading: Reading) -> Answer:
             return _missing(question, question.codes[0])
         where = entry.code
         noted = applicable_notes(system=system, code=entry.code)
+        if question.scope_kind in ("category", "block"):
+            noted += _notes_below(reading, entry, _topic_words(question.topic))
     words = _topic_words(question.topic)
-    matching = [n for n in noted if all(w in n["text"].lower() for w in words)]
+    matching = [
+        note
+        for note in noted
+        if all(re.search(rf"\b{re.escape(w)}", note["text"], re.IGNORECASE) for w in words)
+    ]
     if not matching:
         return Answer(
             f"No note on {where} mentions “{question.topic}”.",

@@ -232,6 +232,21 @@ def _scoped_topic(text: str) -> tuple[str, str, str]:
     return " ".join(words), kind, scope
 
 
+# Words that come before a code a question names ("code first for E08.9", "with J44.1"); any
+# other word before it makes it part of a name ("vitamin B12", "hemoglobin A1c").
+_BEFORE_A_CODE = {"for", "with", "of", "and", "code", "codes", "is", "to", "about", "on", "vs"}
+
+
+def _in_a_name(condition: str, codes: list[str]) -> bool:
+    """Every code-like token of `condition` follows a word that makes it part of a name."""
+    for code in codes:
+        form = re.escape(code.replace(".", "").lower())
+        match = re.search(rf"(?:^|\b([a-z]+)\s+){form}\b", condition.replace(".", ""))
+        if match is None or not match.group(1) or match.group(1) in _BEFORE_A_CODE:
+            return False
+    return True
+
+
 def read_question(text: str, *, system: str = "icd10cm", code: str | None = None) -> Question:
     """Read a question asked in `system`, on the page of `code` if given (a question that names
     no code is then about that one)."""
@@ -246,18 +261,13 @@ def read_question(text: str, *, system: str = "icd10cm", code: str | None = None
     # Two codes: the two named, or the page's code and the one named.
     pair = codes[:2] if len(codes) >= 2 else [code, *codes] if code and codes != [code] else []
 
+    if codes and _WHICH_CODE.match(lowered) and _in_a_name(_condition(lowered), codes):
+        # "which code for vitamin B12 deficiency": B12 is a word of the condition, not a code.
+        return Question("which_code", system, condition=_condition(lowered))
     if len(pair) == 2 and _TOGETHER.search(rest):
         return Question("together", system, tuple(pair))
     if len(pair) == 2 and (_COMPARE.search(rest) or re.search(r"\bor\b", rest)):
         return Question("compare", system, tuple(pair))
-    if subject and _SEVENTH.search(rest) and re.search(r"\b(7th|seventh|7 ?th)\b", rest):
-        return Question("seventh_character", system, tuple(subject[:1]), visit=_visit(rest))
-    if (
-        subject
-        and re.search(r"\b(encounter|visit|sequela\w*|follow[- ]?up)\b", rest)
-        and (_SEVENTH.search(rest) or re.search(r"\bwhich (?:code|letter)\b", rest))
-    ):
-        return Question("seventh_character", system, tuple(subject[:1]), visit=_visit(rest))
     if subject and _NOTES.search(rest) and (_SCOPE.search(rest) or _SCOPE_AFTER.search(rest)):
         topic, kind, scope = _scoped_topic(text)
         scope_codes = named_codes(scope, system) if scope else []
@@ -269,6 +279,14 @@ def read_question(text: str, *, system: str = "icd10cm", code: str | None = None
             scope_kind=kind,
             scope=scope,
         )
+    if subject and _SEVENTH.search(rest) and re.search(r"\b(7th|seventh|7 ?th)\b", rest):
+        return Question("seventh_character", system, tuple(subject[:1]), visit=_visit(rest))
+    if (
+        subject
+        and re.search(r"\b(encounter|visit|sequela\w*|follow[- ]?up)\b", rest)
+        and (_SEVENTH.search(rest) or re.search(r"\bwhich (?:code|letter)\b", rest))
+    ):
+        return Question("seventh_character", system, tuple(subject[:1]), visit=_visit(rest))
     if subject and _ADDITIONAL.search(rest) and not re.search(r"\bcode first\b", rest):
         return Question("use_additional", system, tuple(subject[:1]))
     if subject and _CODE_FIRST.search(rest):
