@@ -4,32 +4,35 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='GlossaryTerm',
+            name="GlossaryTerm",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('term', models.CharField(max_length=100, unique=True)),
-                ('plain', models.CharField(blank=True, max_length=300)),
-                ('source', models.CharField(blank=True, max_length=300)),
-                ('status', models.CharField(max_length=10)),
-                ('proposed_plain', models.CharField(blank=True, max_length=300)),
-                ('proposed_source', models.CharField(blank=True, max_length=300)),
-                ('proposer', models.CharField(blank=True, max_length=150)),
-                ('reviewer', models.CharField(blank=True, max_length=150)),
-                ('reason', models.TextField(blank=True)),
-                ('version', models.PositiveIntegerField()),
-                ('position', models.BigIntegerField()),
-                ('updated_at', models.DateTimeField()),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("term", models.CharField(max_length=100, unique=True)),
+                ("plain", models.CharField(blank=True, max_length=300)),
+                ("source", models.CharField(blank=True, max_length=300)),
+                ("status", models.CharField(max_length=10)),
+                ("proposed_plain", models.CharField(blank=True, max_length=300)),
+                ("proposed_source", models.CharField(blank=True, max_length=300)),
+                ("proposer", models.CharField(blank=True, max_length=150)),
+                ("reviewer", models.CharField(blank=True, max_length=150)),
+                ("reason", models.TextField(blank=True)),
+                ("version", models.PositiveIntegerField()),
+                ("position", models.BigIntegerField()),
+                ("updated_at", models.DateTimeField()),
             ],
             options={
-                'ordering': ['term'],
+                "ordering": ["term"],
             },
         ),
     ]
