@@ -40,6 +40,8 @@ _AT_POSITION = re.compile(
 _FINAL = re.compile(r"final characters\s+(.+)")
 # ".42", ".51-.52", ".14, .24, .94", ".62-" (a family of endings).
 _ENDING = re.compile(r"\.([0-9A-Z]+)(?:-\.([0-9A-Z]+)|(-))?")
+# Where the qualifier starts: " with ...", also glued to a family ("(S92.-with 7th character B)").
+_WITH = re.compile(r"[\s-]with\s+(.+)$")
 
 
 def compact(system: str, code: str) -> str:
@@ -124,8 +126,8 @@ def note_targets(system: str, text: str) -> list[Target]:
     for mention in mentions(system, text):
         qualifier, readable = None, True
         for start, end, group in groups:
-            if start <= mention.start < end and " with " in group:
-                qualifier, readable = _qualifier(group.split(" with ", 1)[1])
+            if start <= mention.start < end and (said := _WITH.search(group)):
+                qualifier, readable = _qualifier(said.group(1))
         written = mention.text
         if "-" in written and not written.endswith("-"):
             first, last = written.split("-", 1)
