@@ -68,8 +68,6 @@ def covers(text: str, code: str) -> bool:
             "S72.001",
             True,
         ),
-        # Words in parentheses are not codes.
-        ("hemoglobin (A1C) level", "A1C", False),
     ],
 )
 def test_what_a_note_covers(text, code, expected):
