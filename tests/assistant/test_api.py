@@ -2,6 +2,7 @@
 codes and notes relied on cited; who may ask; bad input refused with a problem."""
 
 import pytest
+from knowledge.explain import explain
 
 from codes.models import CodeEntry
 
@@ -46,14 +47,16 @@ def test_a_code_not_in_the_content_is_said_so_and_nothing_is_cited(content, ask_
     assert body["citations"] == []
 
 
-def test_what_is_a_code_answers_with_its_descriptor_and_cites_it(content, ask_as):
+def test_what_is_a_code_answers_with_its_descriptor_and_explanation_cited(content, ask_as):
     body = ask_as("key", {"question": "what is J45.909"}).json()
     assert body["intent"] == "what_is"
     assert body["answer"].startswith(
         "J45.909 “Unspecified asthma, uncomplicated” is an ICD-10-CM code you can report"
     )
-    assert ("J45.909", "official_descriptor") in cited(body)
-    assert {c["code"] for c in body["citations"]} == {"J45.909"}
+    # The plain-language explanation follows, with its attribution line, and is cited.
+    explanation = explain("icd10cm", "J45.909")
+    assert f"{explanation['text']} ({explanation['attribution']})" in body["answer"]
+    assert cited(body) == [("J45.909", "official_descriptor"), ("J45.909", "explanation")]
 
 
 def test_which_code_for_a_main_index_term_is_the_index_default_code(content, ask_as):
