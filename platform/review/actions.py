@@ -20,6 +20,7 @@ from events.decider import fold
 from events.store import ConcurrencyError, NewEvent, StreamAppend, append_streams, read_stream
 from review import domain
 from review.domain import ChangeRequestState, decide_change, evolve_change
+from review.tasks import mail_after_commit
 
 
 def load_change_request(change_id) -> ChangeRequestState:
@@ -58,6 +59,10 @@ def _execute(
                 )
             )
         result = append_streams(appends, meta={"actor": command.actor.username})
+        mail_after_commit(
+            change_id,
+            [(e.event_type, request.version + n) for n, e in enumerate(change_events, start=1)],
+        )
     request = fold(evolve_change, request, change_events)
     current = fold(evolve_code, current, code_events)
     return Written(request, current, result.position)

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 
 from codes.content import FIELDS, NOTE_KINDS, NOTE_LABELS, RELATION_KINDS, STATUSES
 from codes.systems import SYSTEMS
+from review.models import NotificationPreference
 
 # The fields a person edits on the proposal form, in the order shown.
 EDITABLE = (
@@ -311,3 +312,16 @@ class QueueFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["system"].choices = [("", "All systems"), *systems]
         self.fields["proposer"].choices = [("", "Anyone"), *((p, p) for p in proposers)]
+
+
+class NotificationPreferenceForm(forms.ModelForm):
+    """Which review mails a person gets; a reviewer sees both kinds, an editor their own."""
+
+    class Meta:
+        model = NotificationPreference
+        fields = ["my_requests", "requests_to_review"]
+
+    def __init__(self, *args, decider: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not decider:
+            del self.fields["requests_to_review"]  # they never get these

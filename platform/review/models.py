@@ -2,6 +2,7 @@
 
 The table keeps the name it had in the `editorial` app (migrations/0001_initial.py)."""
 
+from django.conf import settings
 from django.db import models
 
 
@@ -39,3 +40,25 @@ class ChangeRequestEntry(models.Model):
 
     def __str__(self):
         return f"change {self.change_id} ({self.status})"
+
+
+class NotificationPreference(models.Model):
+    """Which review mails a person gets (review.notifications). No row: all of them, so a new
+    reviewer hears of requests without setting anything up."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="review_notifications"
+    )
+    my_requests = models.BooleanField(
+        "Mail me when a reviewer decides on my requests",
+        default=True,
+        help_text="Approved, rejected, or sent back with what should change.",
+    )
+    requests_to_review = models.BooleanField(
+        "Mail me when a request arrives for review or is revised",
+        default=True,
+        help_text="Reviewers only: requests someone else proposed.",
+    )
+
+    def __str__(self):
+        return f"review mails of {self.user}"

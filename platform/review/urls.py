@@ -53,4 +53,5 @@ urlpatterns = [
         name="withdraw-confirm",
     ),
     path("requests/<uuid:change_id>/revise", views.revise, name="revise"),
+    path("review/notifications", views.notifications, name="notifications"),
 ]

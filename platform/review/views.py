@@ -49,6 +49,7 @@ from review.forms import (
     ApproveForm,
     CommentForm,
     NewCodeForm,
+    NotificationPreferenceForm,
     ProposalForm,
     QueueFilterForm,
     RejectForm,
@@ -56,6 +57,7 @@ from review.forms import (
     ReviseForm,
     preview_values,
 )
+from review.models import NotificationPreference
 from review.templatetags.review_tags import confirm_question
 
 # Three decision forms share a page: each gets its own element ids.
@@ -644,4 +646,31 @@ def revise(request, change_id):
             "preview_url": reverse("review:propose-preview", args=[entry.system, entry.code]),
         },
         status=409 if stale else 200,
+    )
+
+
+# --- mails --------------------------------------------------------------------------------
+
+
+@screen
+@require_http_methods(["GET", "POST"])
+def notifications(request):
+    """Turn the review mails (review.notifications) on or off, for oneself only."""
+    actor = require_roles(request, PROPOSERS, "Review mails")
+    preference = NotificationPreference.objects.filter(
+        user=request.user
+    ).first() or NotificationPreference(user=request.user)
+    decider = bool(actor.roles & DECIDERS)
+    if request.method == "POST":
+        form = NotificationPreferenceForm(request.POST, instance=preference, decider=decider)
+        if form.is_valid():
+            form.save()
+            messages.success(request, "Your mail settings were saved.")
+            return redirect("review:notifications")
+    else:
+        form = NotificationPreferenceForm(instance=preference, decider=decider)
+    return render(
+        request,
+        "review/notifications.html",
+        {"form": form, "address": request.user.email},
     )
