@@ -370,14 +370,15 @@ def _instructions(system: str, kind: str, listed: list[_Listed], quote: bool) ->
 
 def _grouped(notes: list[dict]) -> list[tuple[dict, list[dict]]]:
     """Instructions as (lead, items): the tabular writes "Code first underlying disease, such
-    as:" as one line and each disease as a line after it."""
+    as:" as one line and each disease as a line after it, and the alternatives of one
+    instruction as lines of the same code ("Code first if applicable" on I50 names six). So a
+    line ending with ":" starts an instruction, and the lines after it written on the same code
+    belong to the instruction before them."""
     groups = []
     for note in notes:
-        if note["text"].rstrip().endswith(":"):
-            groups.append((note, []))
-        elif (
-            groups
-            and groups[-1][0]["text"].rstrip().endswith(":")
+        if (
+            not note["text"].rstrip().endswith(":")
+            and groups
             and (groups[-1][0]["from"] == note["from"])
         ):
             groups[-1][1].append(note)
