@@ -340,7 +340,7 @@ class VerificationListView(APIView):
             requested_by=request.user.get_username(),
             digest=Digest(**{"taken_at": "", **digest}) if digest else None,
         )
-        run.refresh_from_db()  # a run that executed in-process (eager tasks) has finished
+        run.refresh_from_db()  # where it stands now (the broker may have refused it)
         response = Response(VerificationSerializer(run).data, status=202)
         response["Location"] = f"{request.path.rstrip('/')}/{run.pk}"
         return response

@@ -161,11 +161,15 @@ def code_audit(request, system, code):
     )
 
 
+def _last_ok() -> VerificationRun | None:
+    return VerificationRun.objects.filter(status=VerificationRun.OK).first()
+
+
 def _integrity(request, actor, *, digest_error: str = "", status: int = 200):
     context = {
         "head": integrity.head(),
         "run": integrity.last_run(),
-        "last_ok": VerificationRun.objects.filter(status=VerificationRun.OK).first(),
+        "last_ok": _last_ok(),
         "can_verify": bool(actor.roles & VERIFIERS),
         "digest_error": digest_error,
         "digest_text": request.POST.get("digest", ""),
@@ -179,7 +183,10 @@ def integrity_page(request):
     """Head of the log, the latest verification (live progress), digest download."""
     actor = require_roles(request, STAFF, "The integrity page")
     if request.htmx and request.GET.get("part") == "run":
-        return render(request, "audit/integrity.html#run", {"run": integrity.last_run()})
+        # The run's progress; once it has finished, the digest section too (out of band),
+        # since a successful run gives a new digest to download.
+        context = {"run": integrity.last_run(), "last_ok": _last_ok(), "oob": True}
+        return render(request, "audit/integrity.html#poll", context)
     return _integrity(request, actor)
 
 

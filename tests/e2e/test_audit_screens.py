@@ -1,13 +1,16 @@
 """An auditor's screens in a real browser: the change log, a code's trail, the integrity page."""
 
 import re
+import threading
 
 import pytest
 from django.db import connection, transaction
 from playwright.sync_api import expect
 
+from audit import integrity, tasks
 from audit.models import VerificationRun
 from codeledger.domain import actor_for
+from events.integrity import Verification
 from events.models import Event
 from review.actions import change_request_approve, change_request_submit
 
@@ -91,6 +94,41 @@ def test_a_running_verification_updates_in_place(browsers, revised, people):
     # No reload: htmx polls the running verification until it finishes.
     expect(page.locator("#verification")).to_contain_text("Intact.", timeout=5000)
     assert page.url.endswith("/audit/integrity")
+
+
+def test_a_verification_runs_in_the_background_while_the_auditor_watches(
+    browsers, revised, monkeypatch
+):
+    """No broker (the embedded default): the click answers at once, the run goes on in a
+    thread, and the page shows its progress, then its result. The walk is held at each step by
+    the test (the live server runs in this process), so each state is seen for certain."""
+    step = threading.Semaphore(0)
+
+    def held_walk(*, digest=None, progress=None):
+        for _ in range(2):
+            assert step.acquire(timeout=30)
+            progress(1)
+        assert step.acquire(timeout=30)
+        head = Event.objects.order_by("-position").first()
+        return Verification(2, head.position, head.hash)
+
+    monkeypatch.setattr(tasks, "verify_chain", held_walk)
+    monkeypatch.setattr(tasks, "PROGRESS_EVERY", 1)
+    total = Event.objects.count()
+    page = browsers.signed_in("audrey")
+    page.goto("/audit/integrity")
+    page.get_by_role("button", name="Verify the whole log").click()
+    verification = page.locator("#verification")
+    expect(verification).to_contain_text(f"Verifying… 0 of {total} events checked.")
+    assert page.url.endswith("/audit/integrity")  # the tab is back, the walk still held
+    step.release()
+    expect(verification).to_contain_text(f"Verifying… 1 of {total} events checked.")
+    screenshot(page, "audit-integrity-running")
+    step.release()
+    expect(verification).to_contain_text(f"Verifying… 2 of {total} events checked.")
+    step.release()
+    expect(verification).to_contain_text("Intact.")
+    assert integrity.wait_for(VerificationRun.objects.get().pk, timeout=30)
 
 
 def test_an_editor_reads_the_log_but_cannot_start_a_verification(browsers, revised):
