@@ -4,12 +4,14 @@
 `knowledge.explain` reads one code's facts from the read models; this reads them for all codes
 from one mapping, with the same rules: neighbours are the codes of the same category one
 character away, children the codes whose parent is the code, notes those of the code and its
-parent codes (nearest first, each once), as `codes.selectors.applicable_notes` lists them.
+parent codes, then its block's and its chapter's (nearest first, each once), as
+`codes.selectors.applicable_notes` lists them.
 """
 
 from collections.abc import Iterator
 
 from codes.content import NOTE_KINDS
+from codes.sections import SectionState, block_of
 from codes.selectors import MAX_ANCESTORS
 from knowledge.explanation import Facts
 
@@ -23,8 +25,17 @@ def _masks(code: str) -> Iterator[str]:
 class Contents:
     """Every code's content (code in display form -> content dict), indexed for facts."""
 
-    def __init__(self, system: str, contents: dict[str, dict], *, glossary=None, index=None):
+    def __init__(
+        self,
+        system: str,
+        contents: dict[str, dict],
+        *,
+        sections: dict[str, SectionState] | None = None,
+        glossary=None,
+        index=None,
+    ):
         self.system, self.contents = system, contents
+        self.sections = sections or {}  # by name: "S70-S79", "19"
         self.glossary = dict(glossary or {})
         self.index = index or {}  # code -> Alphabetic Index paths leading to it
         self.by_mask: dict[str, list[str]] = {}
@@ -44,13 +55,22 @@ class Contents:
             seen_codes.add(code)
             lineage.append((code, self.contents[code]))
             code = (self.contents[code].get("parent") or "").strip()
+        origins = [(code, "code", content.get("notes") or {}) for code, content in lineage]
+        block = self.sections.get(block_of(lineage[0][1].get("block", "")) if lineage else "")
+        if block is not None:
+            origins.append((block.label, block.level, block.notes))
+            chapter = self.sections.get(block.chapter)
+            if chapter is not None:
+                origins.append((chapter.label, chapter.level, chapter.notes))
         found, seen = [], set()
         for kind in NOTE_KINDS:
-            for written_on, content in lineage:
-                for text in (content.get("notes") or {}).get(kind, []):
+            for written_on, level, notes in origins:
+                for text in notes.get(kind, []):
                     if (kind, text) not in seen:
                         seen.add((kind, text))
-                        found.append({"kind": kind, "text": text, "from": written_on})
+                        found.append(
+                            {"kind": kind, "text": text, "from": written_on, "level": level}
+                        )
         return found
 
     def facts(self, code: str) -> Facts:

@@ -305,8 +305,8 @@ def _how_variants_differ(facts: Facts, glossary: _Glossary) -> list[dict]:
         sentences.append(
             _sentence(
                 "The side of the body has its own code: "
-                + _listed([f"{code} when it is “{other}”" for code, other, _ in side])
-                + f" (this code: “{side[0][2]}”).",
+                + _listed([f"“{other}” ({code})" for code, other, _ in side])
+                + f"; this code is for “{side[0][2]}”.",
                 "official_descriptor",
                 *(f"sibling:{code}" for code, _, _ in side[:MAX_LISTED]),
             )
@@ -316,7 +316,7 @@ def _how_variants_differ(facts: Facts, glossary: _Glossary) -> list[dict]:
         sentences.append(
             _sentence(
                 "With or without a complication there is another code: "
-                + _listed([f"{code} (“{descriptors[code]}”)" for code, _, _ in complication])
+                + _listed([f"“{descriptors[code]}” ({code})" for code, _, _ in complication])
                 + ".",
                 "official_descriptor",
                 *(f"sibling:{code}" for code, _, _ in complication[:MAX_LISTED]),

@@ -6,6 +6,7 @@ from functools import partial
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from knowledge.explain import explain, explain_cached
 from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -23,7 +24,13 @@ class ApplicableNoteSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=NOTE_KINDS)
     text = serializers.CharField()
     # "from" is a Python keyword: the field is declared under another name and renamed below.
-    from_ = serializers.CharField(help_text="the code the note is written on, e.g. S72")
+    from_ = serializers.CharField(
+        help_text='where the note is written: a code ("S72"), a block ("S70-S79") or a chapter '
+        '("Chapter 19")'
+    )
+    level = serializers.ChoiceField(
+        choices=["code", "block", "chapter"], help_text="what `from` names"
+    )
     codes = serializers.ListField(
         child=serializers.CharField(),
         help_text='the codes, ranges and families the text names, as written ("J60-J70", "F17.-")',
@@ -32,8 +39,15 @@ class ApplicableNoteSerializer(serializers.Serializer):
     def get_fields(self):
         fields = super().get_fields()
         fields["from"] = fields.pop("from_")
-        fields["codes"] = fields.pop("codes")  # kept after "from"
+        fields["level"] = fields.pop("level")  # kept after "from"
+        fields["codes"] = fields.pop("codes")
         return fields
+
+
+class ExplanationSerializer(serializers.Serializer):
+    text = serializers.CharField()
+    generated = serializers.BooleanField(help_text="always true: composed, not written")
+    attribution = serializers.CharField()
 
 
 class CodeSerializer(serializers.Serializer):
@@ -56,9 +70,17 @@ class CodeSerializer(serializers.Serializer):
     )
     applicable_notes = ApplicableNoteSerializer(
         many=True,
-        help_text="every instructional note that applies to the code: its own, then those of "
-        "its parent codes up to the category; kinds in the order of `content.notes`, within a "
-        "kind the nearest code first. Empty whenever `notes` is withheld",
+        help_text="every instructional note that applies to the code: its own, those of its "
+        "parent codes up to the category, then its block's and its chapter's; kinds in the order "
+        "of `content.notes`, within a kind the nearest first. Empty whenever `notes` is withheld",
+    )
+    explanation = ExplanationSerializer(
+        allow_null=True,
+        help_text="a plain-language explanation generated from the code's official text only "
+        "(descriptor, hierarchy, notes that apply, index entries, variants, 7th characters) with "
+        "reviewed glossary words; the same version always gives the same text. A reviewed "
+        "common-language description, where one exists, stays in `content`. Null wherever "
+        "`common_description` is withheld",
     )
     withheld = serializers.ListField(
         child=serializers.CharField(),
@@ -68,26 +90,31 @@ class CodeSerializer(serializers.Serializer):
     )
 
 
-def _licensing(request, system: str, content: dict, notes) -> dict:
-    """The caller's view of `content`: withheld fields emptied, every field's source, and the
-    notes that apply (`notes()`), withheld with the code's own."""
+def _licensing(request, system: str, content: dict, notes, explanation) -> dict:
+    """The caller's view of `content`: withheld fields emptied, every field's source, the
+    notes that apply (`notes()`), withheld with the code's own, and the generated explanation
+    (`explanation()`), withheld with the common-language description."""
     withheld = withheld_for(request, system)
+    explained = None if "common_description" in withheld else explanation()
     return {
         "content": redact(content, withheld),
         "attribution": attribution(system, content),
         "applicable_notes": [] if "notes" in withheld else notes(),
+        "explanation": explained
+        and {k: explained[k] for k in ("text", "generated", "attribution")},
         "withheld": sorted(withheld),
     }
 
 
 def _code_data(entry, request) -> dict:
     notes = partial(applicable_notes, system=entry.system, code=entry.code)
+    explanation = partial(explain_cached, entry.system, entry.code)
     return {
         "system": entry.system,
         "code": entry.code,
         "version": entry.version,
         "in_force_version": entry.in_force_version,
-        **_licensing(request, entry.system, entry.content, notes),
+        **_licensing(request, entry.system, entry.content, notes, explanation),
         "needs_review": entry.needs_review,
         "scheduled": entry.scheduled,
         "registered_at": entry.registered_at,
@@ -101,12 +128,13 @@ def _view_data(view, request, as_of=None, known_at=None) -> dict:
     notes = partial(
         applicable_notes, system=state.system, code=state.code, as_of=as_of, known_at=known_at
     )
+    explanation = partial(explain, state.system, state.code, as_of=as_of, known_at=known_at)
     return {
         "system": state.system,
         "code": state.code,
         "version": state.version,
         "in_force_version": state.version,
-        **_licensing(request, state.system, state.content, notes),
+        **_licensing(request, state.system, state.content, notes, explanation),
         "needs_review": state.needs_review,
         "scheduled": view.scheduled,
         "registered_at": view.registered_at,

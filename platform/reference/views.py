@@ -10,6 +10,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.views.decorators.http import require_safe
+from knowledge.explain import explain_cached
 
 from accounts import meter
 from accounts.licensing import licensed_systems
@@ -34,12 +35,14 @@ def _code_link(system: str, code: str) -> str | None:
 
 
 def _notes_by_kind(entry) -> list[tuple[str, list[dict]]]:
-    """The notes that apply to the code (its own, then its parent codes'), grouped by kind in
-    NOTE_KINDS order; each inherited one with the page of the code it is written on."""
+    """The notes that apply to the code (its own, its parent codes', its block's and its
+    chapter's), grouped by kind in NOTE_KINDS order; each inherited one says where it is written
+    ("from S72", "from S70-S79", "from Chapter 19"), linked when that is a code."""
     grouped: dict[str, list[dict]] = {}
     for note in applicable_notes(system=entry.system, code=entry.code):
         inherited = note["from"] != entry.code
-        href = _code_link(entry.system, note["from"]) if inherited else None
+        on_code = note.get("level", "code") == "code"
+        href = _code_link(entry.system, note["from"]) if inherited and on_code else None
         grouped.setdefault(note["kind"], []).append({**note, "inherited": inherited, "href": href})
     return list(grouped.items())
 
@@ -65,6 +68,14 @@ def code_page(request, system, code):
     withheld = withheld_fields(entry.system, held)
     content = redact(entry.content, withheld)
     notes = _notes_by_kind(entry) if reading.allowed and "notes" not in withheld else []
+    # Generated where no reviewed description exists, and withheld wherever that one is.
+    explanation = (
+        explain_cached(entry.system, entry.code)
+        if reading.allowed
+        and "common_description" not in withheld
+        and not content.get("common_description")
+        else None
+    )
     related = [
         {**item, "href": _code_link(item["system"], item["code"])}
         for item in content.get("related") or []
@@ -80,6 +91,7 @@ def code_page(request, system, code):
             "withheld": withheld,
             "attribution": attribution(entry.system, entry.content),
             "notes": notes,
+            "explanation": explanation,
             "related": related,
             "parent_href": _code_link(entry.system, parent) if parent else None,
             "history": list(reversed(history)) if reading.allowed else [],

@@ -52,7 +52,7 @@ def sources(explanation: dict) -> list[str]:
 
 def test_the_explanation_names_the_variants_and_the_inherited_notes(fractures):
     explanation = explain("icd10cm", "s72001a")
-    assert "S72.002A when it is “left” (this code: “right”)" in explanation["text"]
+    assert "“left” (S72.002A); this code is for “right”" in explanation["text"]
     assert (
         "D, subsequent encounter for closed fracture with routine healing (S72.001D)"
         in (explanation["text"])

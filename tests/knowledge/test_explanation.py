@@ -58,8 +58,8 @@ def sentence_with(explanation: dict, start: str) -> dict:
 def test_the_text_names_the_other_sides_each_with_its_code():
     side = sentence_with(compose(facts()), "The side of the body")
     assert side == {
-        "text": "The side of the body has its own code: S72.002A when it is “left” and "
-        "S72.009A when it is “unspecified” (this code: “right”).",
+        "text": "The side of the body has its own code: “left” (S72.002A) and "
+        "“unspecified” (S72.009A); this code is for “right”.",
         "sources": ["official_descriptor", "sibling:S72.002A", "sibling:S72.009A"],
     }
 

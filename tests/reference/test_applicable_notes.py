@@ -9,7 +9,13 @@ from rest_framework_api_key.models import APIKey
 
 from codesets.actions import code_register
 from events.testing import catch_up_each
-from tests.codes.fractures import SEVENTH_RULE, register_fractures
+from tests.codes.fractures import (
+    BLOCK_NOTE,
+    CHAPTER_NOTE,
+    SEVENTH_RULE,
+    record_sections,
+    register_fractures,
+)
 from tests.conftest import make_user
 
 API = "/api/v1/codes/icd10cm/S72.001A"
@@ -42,7 +48,8 @@ def test_the_page_shows_the_categorys_rule_and_excludes_notes_as_inherited(fract
     assert html.count('id="notes-heading"') == 1
     assert html.index("<h3>Excludes1</h3>") < html.index("<h3>Excludes2</h3>")
     # The code's own note is not marked.
-    own = html[html.index("&lt;img src=x") :]
+    notes = html[html.index('id="notes-heading"') :]
+    own = notes[notes.index("&lt;img src=x") :]
     assert "note-from" not in own[: own.index("</li>")]
 
 
@@ -69,12 +76,14 @@ def test_the_api_returns_the_notes_that_apply_with_where_each_is_written(fractur
         "kind": "inclusion_terms",
         "text": "Fracture of hip NOS",
         "from": "S72.00",
+        "level": "code",
         "codes": [],
     }
     assert {
-        "kind": "general",
+        "kind": "seventh_character",
         "text": SEVENTH_RULE,
         "from": "S72",
+        "level": "code",
         "codes": ["S72"],
     } in notes
     excludes = [(n["kind"], n["from"]) for n in notes if n["kind"].startswith("excludes")]
@@ -84,7 +93,8 @@ def test_the_api_returns_the_notes_that_apply_with_where_each_is_written(fractur
         ("excludes2", "S72"),
         ("excludes2", "S72"),
     ]
-    assert body["content"]["notes"] == {"general": [notes[-4]["text"]]}  # its own, as before
+    own = [n["text"] for n in notes if n["from"] == "S72.001A"]
+    assert body["content"]["notes"] == {"general": own}  # its own, as before
 
 
 def test_editorial_staff_get_them_through_the_api(fractures):
@@ -128,3 +138,15 @@ def test_licensed_notes_that_apply_are_withheld_without_the_licence(db):
     body = api_key_client().get("/api/v1/codes/cpt/99991").json()
     assert "notes" in body["withheld"] and body["applicable_notes"] == []
     assert "zebrafinch" not in Client().get("/codes/cpt/99991").content.decode().lower()
+
+
+def test_block_and_chapter_notes_say_where_they_come_from_without_a_code_link(fractures):
+    record_sections()
+    html = Client().get(PAGE).content.decode()
+    notes = html[html.index('id="notes-heading"') :]
+    assert '<span class="muted note-from">(from S70-S79)</span>' in notes
+    assert '<span class="muted note-from">(from Chapter 19)</span>' in notes
+    assert BLOCK_NOTE.split(" (")[0] in notes and CHAPTER_NOTE.split(" (")[0] in notes
+    body = api_key_client().get(API).json()
+    origins = {(n["from"], n["level"]) for n in body["applicable_notes"]}
+    assert origins >= {("S72", "code"), ("S70-S79", "block"), ("Chapter 19", "chapter")}
