@@ -238,6 +238,17 @@ def section_values(events: list, today: date) -> dict:
     }
 
 
+def refresh_section_entries(streams: list[str], today: date | None = None) -> None:
+    """Recompute sections' rows from their streams: for the projector, and for the periodic
+    task once a section's scheduled change has come into force (codes.tasks)."""
+    today = today or timezone.localdate()
+    for history in read_streams(streams).values():
+        first = history[0].event
+        SectionEntry.objects.update_or_create(
+            system=first.system, section=first.section, defaults=section_values(history, today)
+        )
+
+
 class SectionProjector(Projector):
     """About 300 rows for ICD-10-CM: each batch recomputes the rows of the streams it touched."""
 
@@ -245,15 +256,7 @@ class SectionProjector(Projector):
     handles = SECTION_EVENT_TYPES
 
     def apply(self, events):
-        streams = list(dict.fromkeys(recorded.stream for recorded in events))
-        today = timezone.localdate()
-        for history in read_streams(streams).values():
-            first = history[0].event
-            SectionEntry.objects.update_or_create(
-                system=first.system,
-                section=first.section,
-                defaults=section_values(history, today),
-            )
+        refresh_section_entries(list(dict.fromkeys(recorded.stream for recorded in events)))
 
     def clear(self):
         SectionEntry.objects.all().delete()

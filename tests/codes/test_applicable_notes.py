@@ -110,6 +110,42 @@ def test_block_and_chapter_notes_are_read_on_the_date_asked(fractures):
     assert block_notes(as_of=date(2027, 10, 1)) == [BLOCK_NOTE, "snake bite (T63.0-)"]
 
 
+def test_a_block_revision_comes_into_force_on_its_day(fractures, monkeypatch):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from codes import projector, selectors, tasks
+    from codes.models import SectionEntry
+    from codes.sections import SectionRevised
+    from events.store import StreamAppend, append_streams
+    from events.testing import catch_up_each
+
+    record_sections()
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    notes = {"excludes2": [BLOCK_NOTE, "snake bite (T63.0-)"]}
+    revised = SectionRevised(
+        system="icd10cm",
+        section="S70-S79",
+        changes={"notes": {"from": {"excludes2": [BLOCK_NOTE]}, "to": notes}},
+        effective_from=tomorrow.isoformat(),
+    )
+    append_streams([StreamAppend("section:icd10cm:S70-S79", [revised], 1)])
+    catch_up_each("sections")
+    assert selectors.section_current(system="icd10cm", section="S70-S79").notes == {
+        "excludes2": [BLOCK_NOTE]
+    }
+    assert tasks.publish_due_changes() == 0
+
+    for module in (projector, selectors, tasks):
+        monkeypatch.setattr(module.timezone, "localdate", lambda: tomorrow)
+    # Read from the stream on the day, before the beat task brings the row forward.
+    assert selectors.section_current(system="icd10cm", section="S70-S79").notes == notes
+    assert tasks.publish_due_changes() == 1
+    row = SectionEntry.objects.get(section="S70-S79")
+    assert (row.notes, row.version, row.next_change_on) == (notes, 2, None)
+
+
 def test_sections_read_today_and_rebuilt_from_the_log_agree(fractures):
     from events.testing import assert_projection_matches_rebuild
 
