@@ -220,3 +220,27 @@ def test_people_without_a_staff_role_have_no_review_mails_to_set(staff):
     client = Client()
     client.force_login(staff["nobody"])
     assert client.get("/review/notifications").status_code == 403
+
+
+def test_requests_a_command_proposes_and_decides_mail_nobody(staff, nstemi, mails, mailoutbox):
+    from codeledger.domain import EDITOR, REVIEWER, Actor
+
+    curator = Actor("lay-terms-curator", frozenset({EDITOR}))  # as lay_terms_import acts
+    request = mails.during(
+        lambda: change_request_submit(
+            actor=curator,
+            system="icd10cm",
+            code="I21.4",
+            base_version=1,
+            changes={"lay_terms": ["heart attack", "NSTEMI"]},
+            rationale="Curated lay terms.",
+        )
+    ).change_request
+    mails.during(
+        lambda: change_request_approve(
+            actor=Actor("lay-terms-reviewer", frozenset({REVIEWER})),
+            change_id=request.change_id,
+            expected_version=1,
+        )
+    )
+    assert mailoutbox == []
