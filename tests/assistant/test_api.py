@@ -3,7 +3,10 @@ codes and notes relied on cited; who may ask; bad input refused with a problem."
 
 import pytest
 from knowledge.explain import explain
+from rest_framework.test import APIClient
+from rest_framework_api_key.models import APIKey
 
+from accounts.models import Licence, Organisation, OrganisationApiKey
 from codes.models import CodeEntry
 
 pytestmark = pytest.mark.django_db
@@ -157,3 +160,37 @@ def test_bad_input_is_a_400_problem_naming_the_field(content, ask_as, body, fiel
     assert response["Content-Type"] == "application/problem+json"
     assert field in response.json()["errors"]
     assert CodeEntry.objects.count() == before
+
+
+def test_an_api_key_asks_within_its_throttle_then_gets_429(content, settings):
+    rates = {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "assistant_key": "2/min"}
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": rates}
+    _, key = APIKey.objects.create_key(name="consumer")
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Api-Key {key}")
+    statuses = [
+        client.post("/api/v1/assistant/ask", {"question": "what is E11.9"}, format="json")
+        for _ in range(3)
+    ]
+    assert [r.status_code for r in statuses] == [200, 200, 429]
+    assert statuses[2]["Content-Type"] == "application/problem+json"
+    assert int(statuses[2]["Retry-After"]) >= 1
+
+
+def test_a_cpt_licence_holder_is_told_the_cpt_code(content):
+    holder = Organisation.objects.create(name="Licensed Clinic")
+    Licence.objects.create(organisation=holder, system="cpt")
+    key_object, key = APIKey.objects.create_key(name="holder")
+    OrganisationApiKey.objects.create(api_key=key_object, organisation=holder)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Api-Key {key}")
+    body = client.post("/api/v1/assistant/ask", {"question": "What is 99213?"}, format="json")
+    assert body.json()["answer"].startswith(
+        "99213 “Office or other outpatient visit, established patient” is a CPT code"
+    )
+    first = body.json()["citations"][0]
+    assert (first["system"], first["code"], first["field"]) == (
+        "cpt",
+        "99213",
+        "official_descriptor",
+    )
