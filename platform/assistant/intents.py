@@ -7,7 +7,7 @@ code for pneumonia", "7th character for a subsequent visit"); docs/assistant.md 
 """
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 
@@ -130,7 +130,6 @@ class Question:
     topic: str = ""
     scope_kind: str = ""  # chapter | category | block | "" (the question's code)
     scope: str = ""
-    unknown_tokens: tuple[str, ...] = field(default=())
 
 
 def _normalise(text: str) -> str:

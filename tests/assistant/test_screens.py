@@ -43,7 +43,7 @@ def test_a_free_account_asks_from_the_panel_and_gets_the_fragment(content, reade
     assert html.lstrip().startswith('<div id="casepilot-answer"')
     assert "<html" not in html
     # Codes in the answer link to their pages; the sources list the note's code and version.
-    source = '<a href="/codes/icd10cm/N18">N18</a> <span class="muted">notes.code_first, version 1'
+    source = '<a href="/codes/icd10cm/N18">N18</a> <span class="muted">Code first note, version 1'
     assert source in html
     assert "hypertensive chronic kidney disease" in html
 
