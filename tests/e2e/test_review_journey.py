@@ -16,6 +16,18 @@ from .conftest import screenshot
 NEW_TEXT = "A heart attack in which the ECG shows no ST elevation; troponin is raised."
 
 
+def accept_confirmations(page) -> list[str]:
+    """Say yes to every "cannot be undone" question the page asks; the questions, in order."""
+    asked = []
+
+    def accept(dialog):
+        asked.append(dialog.message)
+        dialog.accept()
+
+    page.on("dialog", accept)
+    return asked
+
+
 def submitted_request(people, who="alice"):
     return change_request_submit(
         actor=actor_for(people[who]),
@@ -81,12 +93,17 @@ def test_propose_review_revise_approve_read_and_find(browsers, nstemi):
     alice.get_by_role("button", name="Send the revision for review").click()
     expect(alice.locator("#decision")).to_contain_text("Waiting for review")
 
-    # The reviewer approves, in place.
+    # The reviewer approves, in place, once they have said yes to the question.
     bob.goto(request_url)
     expect(bob.locator("main")).to_contain_text("2023 ESC guideline")
+    asked = accept_confirmations(bob)
     bob.get_by_role("button", name="Approve").click()
     expect(bob.locator("#decision")).to_contain_text("Approved")
     expect(bob.locator("#decision")).to_contain_text("Decided by bob")
+    assert asked == [
+        "Approve this change to I21.4? It is applied to the code at once and cannot be undone "
+        "(only reverted by a new request)."
+    ]
 
     # The public page shows the new text, and search finds it.
     public = browsers.page()
@@ -113,6 +130,8 @@ def test_a_second_reviewer_approving_after_the_decision_sees_a_conflict(browsers
     request = submitted_request(people)
     url = f"/requests/{request.change_id}"
     bob, carol = browsers.signed_in("bob"), browsers.signed_in("carol")
+    accept_confirmations(bob)
+    accept_confirmations(carol)
     bob.goto(url)
     carol.goto(url)  # carol has it open too
     bob.get_by_role("button", name="Approve").click()
@@ -140,6 +159,7 @@ def test_a_stale_base_approval_shows_the_current_values_and_who_changed_them(
         rationale="Shorter.",
     ).change_request
     carol = browsers.signed_in("carol")
+    accept_confirmations(carol)
     carol.goto(f"/requests/{other.change_id}")
     carol.get_by_role("button", name="Approve").click()
     expect(carol.locator("#decision")).to_contain_text("Approved")
@@ -156,6 +176,7 @@ def test_a_stale_base_approval_shows_the_current_values_and_who_changed_them(
 def test_keyboard_only_approval(browsers, nstemi, people):
     request = submitted_request(people)
     carol = browsers.signed_in("carol")
+    asked = accept_confirmations(carol)
     carol.goto(f"/requests/{request.change_id}")
     carol.keyboard.press("Tab")
     assert carol.evaluate("document.activeElement.textContent.trim()") == "Skip to content"
@@ -170,6 +191,7 @@ def test_keyboard_only_approval(browsers, nstemi, people):
         raise AssertionError("the Approve button cannot be reached with the Tab key")
     carol.keyboard.press("Enter")
     expect(carol.locator("#decision")).to_contain_text("Approved")
+    assert len(asked) == 1
     assert ChangeRequestEntry.objects.get(change_id=request.change_id).reviewer == "carol"
 
 
