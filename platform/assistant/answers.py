@@ -37,7 +37,8 @@ SEVENTH_KINDS = ("seventh_character", "general")
 _SEVENTH = re.compile(r"^7th character (?P<character>[0-9A-Z]): (?P<meaning>.+)$")
 # How many notes, index subterms or search hits an answer lists before it stops.
 MAX_LISTED = 6
-# Visit words coders use for the words of the 7th-character meanings.
+# Words coders use for a visit -> the word the 7th-character meanings use for it (cast
+# removal and a recheck are subsequent encounters; a late effect is a sequela).
 _VISIT_SYNONYMS = {
     "first": "initial",
     "new": "initial",
@@ -56,13 +57,6 @@ _VISIT_SYNONYMS = {
     "late": "sequela",
     "effect": "sequela",
     "sequelae": "sequela",
-    "complication": "sequela",
-    "malunion": "malunion",
-    "nonunion": "nonunion",
-    "delayed": "delayed",
-    "routine": "routine",
-    "open": "open",
-    "closed": "closed",
 }
 _STOP = {"a", "an", "the", "of", "for", "with", "and", "or", "to", "in", "on", "at", "is"}
 

@@ -30,7 +30,7 @@ def test_a_free_account_asks_casepilot_on_a_code_page(browsers, content):
     expect(sources.get_by_role("link", name="E11", exact=True)).to_have_attribute(
         "href", "/codes/icd10cm/E11"
     )
-    expect(sources).to_contain_text("E11 notes.excludes1, version 1")
+    expect(sources).to_contain_text("E11 Excludes1 note, version 1")
     expect(page).to_have_url(f"{browsers.base_url}/codes/icd10cm/E11.9")  # swapped in place
     screenshot(page, "casepilot-panel")
 
