@@ -135,3 +135,17 @@ def test_a_revision_that_changes_no_value_says_so(people, nstemi):
     client.force_login(people["bob"])
     html = client.get(f"/requests/{request.change_id}").content.decode()
     assert re.search(r"No value changed\s+since revision 1; only the rationale or the date", html)
+
+
+def test_a_decision_made_in_place_joins_the_end_of_the_thread(revised, people):
+    client = Client()
+    client.force_login(people["carol"])
+    answer = client.post(
+        f"/requests/{revised}/approve",
+        {"expected_version": 4, "note": "Good."},
+        HTTP_HX_REQUEST="true",
+    )
+    html = answer.content.decode()
+    assert answer.status_code == 200 and "<html" not in html
+    appended = html[html.index('<template hx-swap-oob="beforeend:#comments-list">') :]
+    assert "carol approved the change" in appended and "Good." in appended
