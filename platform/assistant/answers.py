@@ -792,6 +792,8 @@ def clean_question(*, question, system, code) -> tuple[str, str, str | None]:
         errors["question"] = ["ask a question, e.g. “What is J45.909?”"]
     elif len(question) > MAX_QUESTION:
         errors["question"] = [f"{len(question)} characters; at most {MAX_QUESTION}"]
+    elif "\x00" in question:  # PostgreSQL refuses text holding NUL: a 500 if it got that far
+        errors["question"] = ["contains a NUL character"]
     system = system or "icd10cm"
     if system not in SYSTEMS:
         errors["system"] = [f"unknown code system {system!r}; known: {', '.join(SYSTEMS)}"]

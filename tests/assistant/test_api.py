@@ -147,6 +147,8 @@ def test_who_may_ask(content, ask_as, who, status):
         ({"question": ""}, "question"),
         ({"question": "   "}, "question"),
         ({"question": "x" * 501}, "question"),
+        ({"question": "which code for pneu\x00monia"}, "question"),
+        ({"question": ["what is J45.909"]}, "question"),
         ({}, "question"),
         ({"question": "what is it", "system": "snomed"}, "system"),
         ({"question": "what is it", "code": "not a code!"}, "code"),

@@ -56,10 +56,20 @@ def test_a_follow_up_link_asks_as_a_whole_page(content, reader):
     assert "gives J18.9" in html or 'gives <a href="/codes/icd10cm/J18.9">' in html
 
 
-def test_an_empty_question_gets_a_message_and_no_answer(content, reader):
-    response = reader.post("/assistant", {"question": "  "}, headers={"HX-Request": "true"})
+@pytest.mark.parametrize(
+    ("question", "message"),
+    [
+        ("  ", "ask a question"),
+        ("x" * 501, "501 characters; at most 500"),
+        ("which code for pneu\x00monia", "contains a NUL character"),
+    ],
+)
+def test_a_bad_question_gets_a_message_and_no_answer(content, reader, question, message):
+    response = reader.post("/assistant", {"question": question}, headers={"HX-Request": "true"})
     assert response.status_code == 400
-    assert "ask a question" in response.content.decode()
+    html = response.content.decode()
+    assert message in html
+    assert "Sources" not in html
 
 
 def test_the_code_page_panel_offers_the_question_form_to_a_free_account(content, reader):
