@@ -1,14 +1,16 @@
 """A small ICD-10-CM code set for checks: codes and notes copied from the April 2026 tabular
 (as `codesets.sources` imports it: notes on the code where the tabular writes them, one line
-per note), trimmed to what the checks read, plus two codes whose dates are made up for the
-test (E11.A in force only from 2026-10-01, E11.8 retired on 2026-01-01)."""
+per note; chapter 9 and block I10-I1A as sections), trimmed to what the checks read; plus two
+codes whose dates are made up for the test (E11.A in force only from 2026-10-01, E11.8 retired
+on 2026-01-01)."""
 
 from datetime import date
 
 from codes.events import CodeRetired
-from codes.streams import code_stream
+from codes.sections import SectionRecorded
+from codes.streams import code_stream, section_stream
 from codesets.actions import code_register
-from events.store import NewEvent, append
+from events.store import NO_STREAM, NewEvent, StreamAppend, append, append_streams
 from events.testing import catch_up_each
 from tests.codes.fractures import FRACTURES
 
@@ -27,6 +29,9 @@ CONTROL_LEAD = "code to identify control using:"
 POLYNEUROPATHY_DIABETES = "diabetes mellitus (E08-E13 with .42)"
 ASTHMA_COPD = "asthma with chronic obstructive pulmonary disease (J44.89)"
 CKD_LEAD = "any associated:"
+CIRCULATORY = "Diseases of the circulatory system (I00-I99)"
+PULMONARY_HYPERTENSION = "primary pulmonary hypertension (I27.0)"
+ENDOCRINE = "endocrine, nutritional and metabolic diseases (E00-E88)"
 
 CODES = {
     "E10": {
@@ -153,8 +158,50 @@ CODES = {
         "billable": True,
     },
     "R06.2": {"official_descriptor": "Wheezing", "billable": True},
+    # Their block and chapter carry notes (SECTIONS).
+    "I10": {
+        "official_descriptor": "Essential (primary) hypertension",
+        "billable": True,
+        "block": "Hypertensive diseases (I10-I1A)",
+        "chapter": CIRCULATORY,
+    },
+    "I27.0": {
+        "official_descriptor": "Primary pulmonary hypertension",
+        "billable": True,
+        "block": "Pulmonary heart disease and diseases of pulmonary circulation (I26-I28)",
+        "chapter": CIRCULATORY,
+    },
     **FRACTURES,
 }
+IN_FORCE = date(2025, 10, 1)
+SECTIONS = [
+    SectionRecorded(
+        system="icd10cm",
+        section="9",
+        level="chapter",
+        title=CIRCULATORY,
+        notes={"excludes2": ["neoplasms (C00-D49)", ENDOCRINE]},
+        effective_from=IN_FORCE.isoformat(),
+    ),
+    SectionRecorded(
+        system="icd10cm",
+        section="I10-I1A",
+        level="block",
+        title="Hypertensive diseases (I10-I1A)",
+        notes={"excludes1": ["neonatal hypertension (P29.2)", PULMONARY_HYPERTENSION]},
+        chapter="9",
+        effective_from=IN_FORCE.isoformat(),
+    ),
+    SectionRecorded(
+        system="icd10cm",
+        section="I26-I28",
+        level="block",
+        title="Pulmonary heart disease and diseases of pulmonary circulation (I26-I28)",
+        notes={},
+        chapter="9",
+        effective_from=IN_FORCE.isoformat(),
+    ),
+]
 # Made up for the tests: when these two are (and stop being) valid.
 NOT_YET = ("E11.A", date(2026, 10, 1))
 RETIRED = ("E11.8", date(2026, 1, 1))
@@ -167,12 +214,18 @@ def register_codeset() -> list[str]:
             system="icd10cm",
             code=code,
             content={"parent": "", "billable": False, **content},
-            effective_from=NOT_YET[1] if code == NOT_YET[0] else date(2025, 10, 1),
+            effective_from=NOT_YET[1] if code == NOT_YET[0] else IN_FORCE,
             source="test",
             release="FY2026",
         )
     system, (code, day) = "icd10cm", RETIRED
     retired = CodeRetired(system=system, code=code, effective_from=day.isoformat())
     append(code_stream(system, code), [NewEvent.of(retired)], 1)
-    catch_up_each("codes", "review", "codesets")
+    append_streams(
+        [
+            StreamAppend(section_stream(s.system, s.section), [NewEvent.of(s)], NO_STREAM)
+            for s in SECTIONS
+        ]
+    )
+    catch_up_each("codes", "review", "codesets", "sections")
     return list(CODES)

@@ -11,6 +11,7 @@ from tests.checks.codeset import (
     CKD_LEAD,
     CONTROL_LEAD,
     POLYNEUROPATHY_DIABETES,
+    PULMONARY_HYPERTENSION,
     TYPE_2_NOTE,
     register_codeset,
 )
@@ -166,3 +167,61 @@ def test_each_finding_kind(codeset, name, codes, expected, valid):
     result = check_codes("icd10cm", codes, DAY)
     assert summary(result) == expected
     assert result.valid is valid
+
+
+def test_notes_of_the_block_and_the_chapter_apply(codeset):
+    result = check_codes("icd10cm", ["I10", "I27.0", "E11.9"], DAY)
+    assert [(f.kind, f.codes, f.source["from"], f.source["level"]) for f in result.findings] == [
+        ("excludes1", ("I10", "I27.0"), "I10-I1A", "block"),
+        ("excludes2", ("I10", "E11.9"), "Chapter 9", "chapter"),
+        ("excludes2", ("I27.0", "E11.9"), "Chapter 9", "chapter"),
+        ("use_additional", ("E11.9",), "E11", "code"),
+    ]
+    assert result.findings[0].source["text"] == PULMONARY_HYPERTENSION
+    assert result.valid is False
+
+
+def test_a_header_lists_the_billable_codes_below_it(codeset):
+    (finding,) = check_codes("icd10cm", ["E11.4"], DAY).findings
+    assert finding.suggestions == ("E11.40", "E11.42")
+    assert finding.message == (
+        "E11.4 is a header, not billable; report a code below it: E11.40, E11.42."
+    )
+
+
+def test_a_missing_seventh_character_lists_each_character_and_its_meaning(codeset):
+    (finding,) = check_codes("icd10cm", ["S72.001"], DAY).findings
+    assert finding.suggestions == ("S72.001A",)
+    assert finding.message == (
+        "S72.001 needs a 7th character (rule from S72): "
+        "S72.001A (initial encounter for closed fracture)."
+    )
+
+
+def test_withheld_notes_are_not_quoted(codeset):
+    result = check_codes("icd10cm", ["E10.9", "E11.9"], DAY, withheld=frozenset({"notes"}))
+    excludes1 = result.findings[0]
+    assert excludes1.source == {
+        "kind": "excludes1",
+        "from": "E10",
+        "level": "code",
+        "code": "E10.9",
+    }
+    assert TYPE_2_NOTE not in excludes1.message
+    assert all("text" not in f.source for f in result.findings)
+
+
+def test_a_code_listed_twice_is_checked_once(codeset):
+    assert check_codes("icd10cm", ["E10.9", "e10.9", "E11.9"], DAY).findings == (
+        check_codes("icd10cm", ["E10.9", "E11.9"], DAY).findings
+    )
+
+
+def test_codes_not_in_force_are_left_out_of_the_notes(codeset):
+    result = check_codes("icd10cm", ["E11.9", "E11.A"], DAY)  # E11.A: from 2026-10-01
+    assert [(f.kind, f.codes) for f in result.findings] == [
+        ("not_in_force", ("E11.A",)),
+        ("use_additional", ("E11.9",)),
+    ]
+    later = check_codes("icd10cm", ["E11.9", "E11.A"], date(2026, 10, 1))
+    assert ("excludes1", ("E11.9", "E11.A")) in [(f.kind, f.codes) for f in later.findings]
