@@ -35,7 +35,7 @@ from fhir.concepts import (
 from fhir.systems import FhirSystem
 from search.accents import strip_accents
 from search.api import ES_ERRORS, execute, unavailable
-from search.queries import TEXT_FIELDS, text_query, visible
+from search.queries import TEXT_FIELDS, BadCursor, text_query, visible
 
 DEFAULT_COUNT = 100
 ES_WINDOW = 10_000  # index.max_result_window: from + size beyond it is refused
@@ -53,9 +53,11 @@ class ImplicitValueSet:
 def implicit_value_set(request, url: str) -> ImplicitValueSet:
     """The value set a URL names; 404 for one CodeLedger does not serve, 400 for a malformed
     `fhir_vs`."""
-    parts = urlsplit(url)
+    try:
+        query = parse_qs(urlsplit(url).query, keep_blank_values=True)
+    except ValueError:  # "http://[": not a URL at all
+        query = {}
     base = url.split("?", 1)[0]
-    query = parse_qs(parts.query, keep_blank_values=True)
     if "?" not in url or list(query) != ["fhir_vs"] or len(query["fhir_vs"]) != 1:
         raise NotFound(
             f"CodeLedger serves no value set {url!r}: it serves the implicit value sets of its "
@@ -199,6 +201,10 @@ def _page_filtered(request, value_set: ImplicitValueSet, text: str, offset: int,
             hits = list(response)
         else:
             response, hits = _walk(search, offset, count)
+    except BadCursor:  # Elasticsearch refused the query as malformed: the filter's fault
+        raise serializers.ValidationError(
+            {"filter": ["the search index cannot search for this text"]}
+        ) from None
     except ES_ERRORS as error:
         raise unavailable(error) from None
     contains = [_concept(fhir_system, h.code, h.display_title, h.billable) for h in hits]
@@ -214,6 +220,8 @@ def _walk(search, offset: int, count: int):
         if after is not None:
             step = step.extra(search_after=after)
         response = execute(step)
+        if offset >= response.hits.total.value:
+            return response, []  # nothing to walk to
         hits = list(response)
         for hit in hits:
             if offset <= seen < offset + count:

@@ -14,9 +14,12 @@ from fhirpy import SyncFHIRClient
 from fhirpy.base.exceptions import BaseFHIRError
 
 from codeledger.domain import actor_for
+from codeledger.elastic import elasticsearch_client
 from codesets.actions import code_register
+from events.projections import catch_up
 from events.testing import catch_up_each
 from review.actions import change_request_approve, change_request_submit
+from search.documents import alias
 from tests.conftest import make_user
 
 ICD10CM = "http://hl7.org/fhir/sid/icd-10-cm"
@@ -93,6 +96,13 @@ def codes(transactional_db, people):
     register("icd10cm", CODES)
     register("cpt", {"99990": {"official_descriptor": CPT_TEXT, "billable": True}})
     catch_up_each("codes", "review", "codesets")
+
+
+@pytest.fixture
+def indexed(codes, es_namespace):
+    """The codes in the search index too (for text filters)."""
+    catch_up("search")
+    elasticsearch_client().indices.refresh(index=alias())
 
 
 @dataclass

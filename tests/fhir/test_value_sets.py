@@ -5,10 +5,10 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
+from fhir import expansion
 from fhirpy.base.exceptions import OperationOutcome, ResourceNotFound
 
 from codes.models import CodeEntry
-from events.projections import catch_up
 from tests.fhir.conftest import CPT, ICD10CM, approve, parameter, refused
 
 pytestmark = pytest.mark.django_db(transaction=True)  # a live server reads committed rows
@@ -140,12 +140,7 @@ def test_a_subtree_larger_than_the_search_window_pages_to_its_last_code(fhir_cli
 
 
 @pytest.mark.elasticsearch
-def test_a_text_filter_searches_the_index_within_the_subtree(fhir_client, codes, people):
-    catch_up("search")
-    from codeledger.elastic import elasticsearch_client
-    from search.documents import alias
-
-    elasticsearch_client().indices.refresh(index=alias())
+def test_a_text_filter_searches_the_index_within_the_subtree(fhir_client, indexed):
     body = fhir_client.execute(EXPAND, "get", params={"url": E11, "filter": "sugar diabetes"})
     assert codes_of(body) == ["E11.9"]
     assert body["expansion"]["total"] == 1
@@ -203,3 +198,29 @@ def test_validate_code_in_a_value_set_says_whether_the_code_is_in_it(fhir_client
     assert parameter(outside, "message") == (
         f"J45.909 is not in the value set {E11}: it is not E11 or below it"
     )
+
+
+@pytest.mark.elasticsearch
+def test_filtered_pages_past_the_search_window_are_the_same_pages(
+    fhir_client, indexed, monkeypatch
+):
+    """Beyond from/size's window, pages are walked with search_after: the window made tiny
+    here, the pages must not change."""
+    url = f"{ICD10CM}?fhir_vs"
+
+    def pages():
+        return [
+            codes_of(
+                fhir_client.execute(
+                    EXPAND,
+                    "get",
+                    params={"url": url, "filter": "diabetes", "count": 1, "offset": offset},
+                )
+            )
+            for offset in range(4)
+        ]
+
+    within = pages()
+    monkeypatch.setattr(expansion, "ES_WINDOW", 1)
+    monkeypatch.setattr(expansion, "WALK_CHUNK", 2)
+    assert pages() == within == [["E11"], ["E11.9"], ["E11.8"], []]
