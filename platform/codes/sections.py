@@ -134,3 +134,18 @@ def block_of(label: str) -> str | None:
     """The block's name in a code's `block` label, or None when the label names none."""
     found = _BLOCK_NAME.search(label or "")
     return found.group(1).strip() if found else None
+
+
+def block_range(name: str) -> tuple[str, str]:
+    """The first and last category of a block: "T20-T32" -> ("T20", "T32"), "B99" -> both."""
+    first, _, last = name.partition("-")
+    return first, last or first
+
+
+def contains(outer: str, inner: str) -> bool:
+    """Whether block `outer` spans block `inner`: the tabular heads some runs of blocks with a
+    block of its own that holds notes only ("Burns and corrosions (T20-T32)" over T20-T25,
+    T26-T28, ...); its notes apply to the codes of the blocks it spans. Categories sort as
+    text in ICD-10-CM ("O99" < "O9A")."""
+    (outer_first, outer_last), (inner_first, inner_last) = block_range(outer), block_range(inner)
+    return outer != inner and outer_first <= inner_first and inner_last <= outer_last

@@ -14,7 +14,7 @@ from codes.content import NOTE_KINDS
 from codes.models import CodeEntry, CodeVersion, SectionEntry
 from codes.projector import entry_values
 from codes.references import named_codes
-from codes.sections import SectionState, block_of, section_view
+from codes.sections import SectionState, block_of, block_range, contains, section_view
 from codes.state import CodeState, evolve_code
 from codes.streams import code_stream, section_stream
 from codes.systems import get_system
@@ -144,7 +144,8 @@ def code_sections(
     known_at: datetime | None = None,
 ) -> list[SectionState]:
     """The block and the chapter a code's content places it in, nearest first (those that
-    are recorded and in force then): the block named in `content["block"]`, and its chapter."""
+    are recorded and in force then): the block named in `content["block"]`, the blocks that
+    span it (codes.sections.contains), and its chapter."""
 
     def read(section: str) -> SectionState | None:
         if as_of is None and known_at is None:
@@ -158,8 +159,21 @@ def code_sections(
     block = read(block_name) if block_name else None
     if block is None:
         return []
-    chapter = read(block.chapter) if block.chapter else None
-    return [block, chapter] if chapter is not None else [block]
+    # The blocks that span it, the narrowest first (their names from today's rows: a name
+    # never changes, and read() answers None for one not in force then).
+    spanning = sorted(
+        (
+            name
+            for name in SectionEntry.objects.filter(
+                system=system, level="block", chapter=block.chapter
+            ).values_list("section", flat=True)
+            if contains(name, block.section)
+        ),
+        key=lambda name: (block_range(name)[1], [-ord(c) for c in block_range(name)[0]]),
+    )
+    found = [block, *(read(name) for name in spanning)]
+    found.append(read(block.chapter) if block.chapter else None)
+    return [section for section in found if section is not None]
 
 
 def applicable_notes(
@@ -168,7 +182,8 @@ def applicable_notes(
     """Every instructional note that applies to a code: its own, those its parent codes carry
     up to the category, then those of its block and its chapter (ICD-10-CM notes apply to
     everything below them), in the order coders read them: kinds in NOTE_KINDS order, within a
-    kind the nearest first (the code, its parents, the block, the chapter).
+    kind the nearest first (the code, its parents, the block, the blocks that span it, the
+    chapter).
 
     Each note is {"kind", "text", "from", "level", "codes"}: `from` is where it is written (the
     code "S72", the block "S70-S79" or "Chapter 19"), `level` is "code", "block" or "chapter",

@@ -24,6 +24,7 @@ from codes.sections import (
     SectionRevised,
     SectionState,
     block_of,
+    contains,
 )
 from codes.state import CodeState
 from codesets.events import (
@@ -115,10 +116,17 @@ def listing_events(release_id: str, items: list[dict]) -> list[ReleaseItemsListe
 
 def sections_of(codes: Iterable, sections: Iterable) -> list:
     """The sections (codesets.sources.SourceSection) that the codes lie in: the blocks their
-    `block` labels name and those blocks' chapters, in the source's order. A slice of a code
-    set (`codes_import --only`) records only its own."""
+    `block` labels name, the blocks that span those (codes.sections.contains) and their
+    chapters, in the source's order. A slice of a code set (`codes_import --only`) records only
+    its own."""
     sections = list(sections)
-    blocks = {block_of(code.content.get("block", "")) for code in codes}
+    named = {block_of(code.content.get("block", "")) for code in codes}
+    blocks = {
+        s.section
+        for s in sections
+        if s.level == "block"
+        and (s.section in named or any(contains(s.section, name) for name in named if name))
+    }
     chapters = {s.chapter for s in sections if s.level == "block" and s.section in blocks}
     return [
         s

@@ -228,6 +228,27 @@ def test_an_unknown_code_is_not_found(db):
         applicable_notes(system="icd10cm", code="not a code")
 
 
+# --- blocks that span blocks (no database) -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "outer, inner, spans",
+    [
+        ("T20-T32", "T20-T25", True),
+        ("T20-T32", "T33-T34", False),
+        ("V00-X58", "V00-V99", True),
+        ("V00-V99", "V00-V09", True),
+        ("W00-X58", "V00-V09", False),
+        ("O94-O9A", "O9A", True),  # "O99" < "O9A": the tabular's order
+        ("S70-S79", "S70-S79", False),  # a block does not span itself
+    ],
+)
+def test_a_block_spans_the_blocks_in_its_range(outer, inner, spans):
+    from codes.sections import contains
+
+    assert contains(outer, inner) is spans
+
+
 # --- the codes a note names (no database) ---------------------------------------------------------
 
 

@@ -76,6 +76,39 @@ def test_a_first_import_records_the_chapter_and_block_its_codes_lie_in():
     assert_projection_matches_rebuild("codes", "sections")
 
 
+def test_a_block_that_spans_the_codes_block_is_recorded_and_its_notes_apply():
+    # The tabular heads T20-T25, T26-T28, ... with "Burns and corrosions (T20-T32)", which
+    # holds notes only; its notes apply to the codes of the blocks it spans.
+    burns = "Burns and corrosions of external body surface (T20-T25)"
+    sections = [
+        SECTIONS[0],
+        SourceSection(
+            "icd10cm",
+            "T20-T32",
+            "block",
+            "Burns and corrosions (T20-T32)",
+            {"includes": ["scalds"]},
+            "19",
+        ),
+        SourceSection("icd10cm", "T20-T25", "block", burns, {}, "19"),
+        SourceSection("icd10cm", "T33-T34", "block", "Frostbite (T33-T34)", {}, "19"),
+    ]
+    codes = [
+        SourceCode(
+            "icd10cm",
+            "T21",
+            {"official_descriptor": "Burn of trunk", "chapter": CHAPTER, "block": burns},
+        )
+    ]
+    assert first_import(sections, codes).sections == 3  # not T33-T34
+    catch_up_each("codes", "sections")
+    notes = applicable_notes(system="icd10cm", code="T21")
+    assert [(n["from"], n["level"], n["text"]) for n in notes] == [
+        ("T20-T32", "block", "scalds"),
+        ("Chapter 19", "chapter", "birth trauma (P10-P15)"),
+    ]
+
+
 def test_reimporting_records_no_section_twice():
     first_import()
     again = first_import()
