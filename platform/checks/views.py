@@ -48,9 +48,8 @@ def check_page(request):
     if submitted:
         throttle = CheckThrottle()
         if not throttle.allow_request(request, None):
-            context["error"] = (
-                f"Too many checks from here in a short time; try again in {throttle.wait()} s."
-            )
+            wait = throttle.wait()
+            context["error"] = f"Too many checks from here in a short time; try again in {wait} s."
             status = 429
         elif form.is_valid():
             system = form.cleaned_data["system"]
@@ -78,4 +77,6 @@ def check_page(request):
     patch_vary_headers(response, ["HX-Request"])  # one URL, a page or a fragment
     for header, value in getattr(request, "rate_limit", {}).items():
         response[header] = value
+    if status == 429:
+        response["Retry-After"] = str(wait)
     return response

@@ -167,3 +167,24 @@ def test_100_codes_are_checked(codeset):
     answer = client().post(URL, {**BODY, "codes": codes}, format="json")
     assert answer.status_code == 200
     assert [f["kind"] for f in answer.json()["findings"]] == ["unknown"] * 100
+
+
+def test_checks_are_throttled_and_the_screen_counts_with_the_api(codeset, settings):
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {
+            **settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"],
+            "check_anon": "3/day",  # a window this test cannot straddle
+        },
+    }
+    api = client()
+    answers = [api.post(URL, BODY, format="json") for _ in range(2)]
+    page = api.get("/check", {"codes": "E11.9", "system": "icd10cm"})
+    refused = api.post(URL, BODY, format="json")
+    assert [a.status_code for a in [*answers, page, refused]] == [200, 200, 200, 429]
+    assert refused["Content-Type"] == "application/problem+json"
+    assert 0 < int(refused["Retry-After"]) <= 86400
+    again = api.get("/check", {"codes": "E11.9", "system": "icd10cm"})
+    assert again.status_code == 429
+    assert 0 < int(again["Retry-After"]) <= 86400
+    assert "Too many checks" in again.content.decode()
