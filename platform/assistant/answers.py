@@ -675,35 +675,43 @@ def _notes_below(reading: Reading, category: CodeEntry, words: list[str]) -> lis
     rows = CodeEntry.objects.filter(
         system=category.system, code__startswith=f"{category.code}.", in_force=True
     )
-    if words:
-        rows = rows.filter(content__notes__icontains=words[0])
-    found = []
+    return _own_notes(reading, rows.filter(content__notes__icontains=words[0]) if words else rows)
+
+
+def _range_rows(system: str, first: str, last: str, words: list[str]):
+    """The categories from `first` to `last` ("in block I20-I25", "in chapter S00-T88")."""
+    rows = CodeEntry.objects.filter(
+        system=system, parent="", code__gte=first[:3], code__lte=last[:3], in_force=True
+    )
+    return rows.filter(content__notes__icontains=words[0]) if words else rows
+
+
+def _own_notes(reading: Reading, rows) -> list[dict]:
+    """The notes written on each code of `rows`, each from its own code."""
+    noted = []
     for entry in rows.order_by("code")[:MAX_BELOW]:
         reading.entries[(entry.system, entry.code)] = entry
         for kind, texts in (entry.content.get("notes") or {}).items():
-            found += [{"kind": kind, "text": text, "from": entry.code} for text in texts]
-    return found
+            noted += [{"kind": kind, "text": text, "from": entry.code} for text in texts]
+    return noted
 
 
 def notes_topic(question: Question, reading: Reading) -> Answer:
-    system = question.system
-    if question.scope_kind == "chapter" and not question.codes:
-        where, rows = _chapter_rows(system, question.scope, _topic_words(question.topic))
+    system, words = question.system, _topic_words(question.topic)
+    sections = question.scope_kind in ("chapter", "block")
+    if sections and len(question.codes) == 2:
+        first, last = question.codes
+        where = f"{first}-{last}"
+        noted = _own_notes(reading, _range_rows(system, first, last, words))
+    elif question.scope_kind == "chapter" and not question.codes:
+        where, rows = _chapter_rows(system, question.scope, words)
         if where is None:
             return Answer(
                 f"CodeLedger has no chapter “{question.scope}”: name it by its number, its range "
                 "(S00-T88) or words of its title.",
                 "notes_topic",
             )
-        entries = list(rows.order_by("code"))
-        noted = [
-            {"kind": kind, "text": text, "from": entry.code, "codes": []}
-            for entry in entries
-            for kind, texts in (entry.content.get("notes") or {}).items()
-            for text in texts
-        ]
-        for entry in entries:
-            reading.entries[(system, entry.code)] = entry
+        noted = _own_notes(reading, rows)
     else:
         if not question.codes:
             return out_of_scope(question, reading)
@@ -712,9 +720,8 @@ def notes_topic(question: Question, reading: Reading) -> Answer:
             return _missing(question, question.codes[0])
         where = entry.code
         noted = applicable_notes(system=system, code=entry.code)
-        if question.scope_kind in ("category", "block"):
-            noted += _notes_below(reading, entry, _topic_words(question.topic))
-    words = _topic_words(question.topic)
+        if question.scope_kind == "category":
+            noted += _notes_below(reading, entry, words)
     matching = [
         note
         for note in noted

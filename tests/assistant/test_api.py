@@ -102,6 +102,17 @@ def test_what_the_notes_say_about_a_topic_in_a_category(content, ask_as):
     assert cited(body) == [("J45", "notes.use_additional")]
 
 
+def test_what_the_notes_say_about_a_topic_in_a_block_of_categories(content, ask_as):
+    body = ask_as("free", {"question": "What do the notes say about insulin in block E08-E13?"})
+    body = body.json()
+    assert body["intent"] == "notes_topic"
+    assert body["answer"] == (
+        "What the notes on E08-E13 say about “insulin”: Use additional code on E11: “code to "
+        "identify control using: insulin (Z79.4)”."
+    )
+    assert cited(body) == [("E11", "notes.use_additional")]
+
+
 def test_what_changed_in_a_code_reads_its_history(content, ask_as):
     body = ask_as("free", {"question": "What changed in J45.909?"}).json()
     assert body["intent"] == "history"
