@@ -147,9 +147,12 @@ def _new_sections(
         stream = section_stream(system, section.section)
         if stream in recorded:
             continue
-        event = section_recorded(
-            section, effective_from=effective_from.isoformat() if effective_from else None
-        )
+        try:
+            event = section_recorded(
+                section, effective_from=effective_from.isoformat() if effective_from else None
+            )
+        except ValidationError as error:
+            raise ImportRefused(f"section {section.section}: {error.messages[0]}") from None
         event_id = uuid.uuid5(IMPORT_NAMESPACE, f"{source}|{release}|section|{stream}")
         appends.append(StreamAppend(stream, [NewEvent.of(event, event_id=event_id)], NO_STREAM))
     return appends
@@ -177,6 +180,7 @@ def import_codes(
     get_system(system)
     checks = {"source": source, "release": release, "effective_from": effective_from}
     codes = list(codes())  # read the package before taking the append lock
+    wanted_sections = sections_of(codes, sections()) if sections else []
     summary = ImportSummary(system=system, source=source, release=release, codes=len(codes))
     started = time.perf_counter()
     meta = {"actor": SYSTEM_ACTOR.username, "source": source, "release": release}
@@ -201,7 +205,7 @@ def import_codes(
                     progress(1)
 
         section_appends = _new_sections(
-            sections_of(codes, sections()) if sections else [],
+            wanted_sections,
             system=system,
             source=source,
             release=release,
@@ -311,12 +315,15 @@ def propose_release(
             progress(1)
     items = release_items(current_codes(system), cleaned, provides=provides)
     counts = item_counts(items)
-    changed_sections = section_events(
-        current_sections(system),
-        sections_of(cleaned, sections()) if sections else [],
-        release_id=release_id,
-        effective_from=effective_from.isoformat() if effective_from else None,
-    )
+    try:
+        changed_sections = section_events(
+            current_sections(system),
+            sections_of(cleaned, sections()) if sections else [],
+            release_id=release_id,
+            effective_from=effective_from.isoformat() if effective_from else None,
+        )
+    except ValidationError as error:  # a section's notes break the content rules
+        raise ImportRefused(f"a chapter or block: {error.messages[0]}") from None
     summary = ReleaseSummary(
         release_id,
         system,

@@ -206,3 +206,12 @@ def test_the_real_import_of_s72_gives_s72001a_every_note_that_applies():
     again = io.StringIO()
     call_command("codes_import", "icd10cm-2026", "--only", "S72.0,S72", stdout=again)
     assert Event.objects.filter(stream__startswith="section:").count() == 2
+
+
+def test_a_section_with_bad_notes_refuses_the_whole_import():
+    from codesets.importing import ImportRefused
+
+    bad = SourceSection("icd10cm", "S70-S79", "block", BLOCK, {"excludes3": ["x"]}, "19")
+    with pytest.raises(ImportRefused, match="section S70-S79: unknown note kind"):
+        first_import([SECTIONS[0], bad])
+    assert Event.objects.count() == 0
