@@ -166,7 +166,11 @@ def _read(system: str, code: str, day: date, position: int) -> tuple[list[Findin
     view = code_view(events, as_of=day)
     if view is None:
         starts = in_force_from(events[0])
-        when = f"it comes into force on {starts.isoformat()}" if starts > day else "not valid"
+        when = (
+            f"it comes into force on {starts.isoformat()}"
+            if starts > day
+            else "it was not in force then"
+        )
         return [
             Finding(
                 "not_in_force",
