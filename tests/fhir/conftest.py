@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import pytest
-from fhir.resources.R4B import get_fhir_model_class
 from fhirpy import SyncFHIRClient
 from fhirpy.base.exceptions import BaseFHIRError
 
@@ -18,6 +17,7 @@ from codeledger.elastic import elasticsearch_client
 from codesets.actions import code_register
 from events.projections import catch_up
 from events.testing import catch_up_each
+from fhir.resources.R4B import get_fhir_model_class
 from review.actions import change_request_approve, change_request_submit
 from search.documents import alias
 from tests.conftest import make_user

@@ -5,10 +5,10 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
-from fhir import expansion
 from fhirpy.base.exceptions import OperationOutcome, ResourceNotFound
 
 from codes.models import CodeEntry
+from fhir import expansion
 from tests.fhir.conftest import CPT, ICD10CM, approve, parameter, refused
 
 pytestmark = pytest.mark.django_db(transaction=True)  # a live server reads committed rows
