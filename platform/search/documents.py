@@ -6,6 +6,8 @@ normalizer, text with `index_prefixes`, keyword, boolean, integer, long and date
 on a node without the hunspell dictionary fails loudly at index creation, never silently.
 """
 
+import re
+
 from django.conf import settings
 from django.utils import timezone
 from elasticsearch.dsl import (
@@ -114,6 +116,16 @@ class CodeDocument(Document):
     # (mellitus) (sugar)"), and apart the main terms whose own code (or reference) it is.
     index_terms = _text(norms=False, copy_to=VOCABULARY)
     index_main = _text(norms=False, copy_to=VOCABULARY)
+    # The names of those main terms, whole and folded ("diabetes", "hiccup"): a query that *is*
+    # one names the code's main term (`index_named`: the code is its default) or the main term
+    # of one of its entries (`index_heads`: the default or a subterm's code).
+    index_named = Keyword(doc_values=False)
+    index_heads = Keyword(doc_values=False)
+    # The first 4 to 10 letters of each word of the title and the lay terms, for suggestions
+    # that forgive one typo in the word being typed ("pnemon": "pneumon", of "pneumonia"): a
+    # fuzzy query on whole words cannot, and the `index_prefixes` of `.exact` cannot be queried
+    # fuzzily.
+    word_starts = Keyword(doc_values=False)
     vocabulary = Text(analyzer=english, norms=False, index_options="docs")
     related = Keyword()
     chapter = Keyword(normalizer=lowercase, fields={"text": Text(analyzer=english)})
@@ -153,6 +165,21 @@ def document_id(system: str, code: str) -> str:
     return f"{system}:{code}"
 
 
+WORD_START_MIN, WORD_START_MAX = 4, 10
+_WORD = re.compile(r"[^\W_]+")
+
+
+def word_starts(texts) -> list[str]:
+    """The distinct first 4 to 10 letters of every word of 4 letters or more in `texts`."""
+    starts = set()
+    for text in texts:
+        for word in _WORD.findall(strip_accents(text).lower()):
+            starts.update(
+                word[:size] for size in range(WORD_START_MIN, min(len(word), WORD_START_MAX) + 1)
+            )
+    return sorted(starts)
+
+
 def document_source(
     state,
     *,
@@ -163,6 +190,8 @@ def document_source(
     in_force=True,
     index_terms=(),
     index_main=(),
+    index_named=(),
+    index_heads=(),
 ) -> dict:
     """The indexed form of a code (accent-folded text; the display text stays in `code`)."""
     content = state.content
@@ -185,6 +214,9 @@ def document_source(
         "notes": [strip_accents(t) for t in other_notes],
         "index_terms": [strip_accents(t) for t in index_terms],
         "index_main": [strip_accents(t) for t in index_main],
+        "index_named": list(index_named),
+        "index_heads": list(index_heads),
+        "word_starts": word_starts([title, *(content.get("lay_terms") or [])]),
         "related": [r["code"] for r in content.get("related") or []],
         "chapter": content.get("chapter") or "",
         "block": content.get("block") or "",

@@ -6,11 +6,15 @@ it leads to (`attached_code`: its own code, or the end of its see-chain, "Bedwet
 "Enuresis" -> R32).
 """
 
+import bisect
+import re
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 
 from alphabetic_index.models import IndexEntry, IndexRelease
 from events.models import ProjectorState
+from search.accents import strip_accents
 
 INDEX_PROJECTOR = "alphabetic_index"
 
@@ -20,33 +24,99 @@ def entry_label(path: str, modifiers: str) -> str:
     return f"{path} {modifiers}".strip() if modifiers else path
 
 
-def index_terms_for(codes: Iterable[tuple[str, str]]) -> dict[tuple[str, str], tuple[list, list]]:
-    """(system, code) -> (index_terms, index_main): the labels of every entry leading to the
-    code, and of the main terms (level 0) among them, in the index's order."""
+@dataclass
+class IndexTerms:
+    """What the index says of one code: `terms`, the labels of every entry leading to it;
+    `main`, those of them that are main terms; `named`, the names of those main terms (the
+    code is their default); `heads`, the names of the main terms of every entry leading to it
+    (it is the main term's code or one of its subterms')."""
+
+    terms: list[str] = field(default_factory=list)
+    main: list[str] = field(default_factory=list)
+    named: list[str] = field(default_factory=list)
+    heads: list[str] = field(default_factory=list)
+
+
+# "Pneumothorax NOS", "Pneumopathy NEC": the abbreviation is no part of the name people type.
+_QUALIFIER = re.compile(r"\s+(?:nos|nec)$")
+
+
+def term_names(title: str) -> list[str]:
+    """The names a main term goes by, folded and lowercased: its title, and each of the
+    alternative forms its title lists ("Diabetes, diabetic": "diabetes", "diabetic"; "Hiccup,
+    hiccough"). An alternative is a form of the first word (same first four letters): "Fracture,
+    traumatic" is one name, not "traumatic" too."""
+    folded = _QUALIFIER.sub("", " ".join(strip_accents(title).lower().split()))
+    names = [folded]
+    first, *others = folded.split(", ")
+    if others and all(other[:4] == first[:4] for other in others):
+        names += [first, *others]
+    return list(dict.fromkeys(names))
+
+
+def index_terms_for(codes: Iterable[tuple[str, str]]) -> dict[tuple[str, str], IndexTerms]:
+    """(system, code) -> IndexTerms: the entries leading to the code, in the index's order."""
     by_system: dict[str, set[str]] = defaultdict(set)
     for system, code in codes:
         by_system[system].add(code)
-    found: dict[tuple[str, str], tuple[list, list]] = {}
+    found: dict[tuple[str, str], IndexTerms] = {}
     releases = dict(
         IndexRelease.objects.filter(system__in=list(by_system), status="in_force").values_list(
             "system", "release_id"
         )
     )
     for system, release_id in releases.items():
+        main_terms = _main_terms(release_id)
         rows = (
             IndexEntry.objects.filter(
                 release_id=release_id, attached_code__in=sorted(by_system[system])
             )
             .order_by("n")
-            .values_list("attached_code", "level", "path", "modifiers")
+            .values_list("attached_code", "n", "level", "path", "modifiers")
         )
-        for code, level, path, modifiers in rows.iterator(chunk_size=5000):
-            terms, main = found.setdefault((system, code), ([], []))
+        for code, n, level, path, modifiers in rows.iterator(chunk_size=5000):
+            terms = found.setdefault((system, code), IndexTerms())
             label = entry_label(path, modifiers)
-            terms.append(label)
+            terms.terms.append(label)
+            head = main_terms.head(n)
             if level == 0:
-                main.append(label)
+                terms.main.append(label)
+                terms.named.extend(name for name in head if name not in terms.named)
+            terms.heads.extend(name for name in head if name not in terms.heads)
     return found
+
+
+@dataclass
+class _MainTerms:
+    """The main terms of a release in document order: an entry belongs to the nearest one at
+    or before it."""
+
+    numbers: list[int]
+    names: list[list[str]]
+
+    def head(self, n: int) -> list[str]:
+        at = bisect.bisect_right(self.numbers, n) - 1
+        return self.names[at] if at >= 0 else []
+
+
+_MAIN_TERMS: dict = {}
+
+
+def _main_terms(release_id) -> _MainTerms:
+    """Read once per release and process: a release's entries never change (a later year is
+    another release)."""
+    if release_id not in _MAIN_TERMS:
+        rows = (
+            IndexEntry.objects.filter(release_id=release_id, level=0)
+            .order_by("n")
+            .values_list("n", "title")
+        )
+        numbers, names = [], []
+        for n, title in rows.iterator(chunk_size=5000):
+            numbers.append(n)
+            names.append(term_names(title))
+        _MAIN_TERMS[release_id] = _MainTerms(numbers, names)
+    return _MAIN_TERMS[release_id]
 
 
 def codes_named(events) -> set[tuple[str, str]]:

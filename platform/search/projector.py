@@ -31,7 +31,7 @@ from search.documents import (
     index_definition,
     new_index_name,
 )
-from search.index_terms import codes_named, index_projected_to, index_terms_for
+from search.index_terms import IndexTerms, codes_named, index_projected_to, index_terms_for
 
 log = logging.getLogger(__name__)
 
@@ -102,7 +102,7 @@ def _actions(by_stream, plain, histories, terms, *, index: str, today: date):
         # A code whose registration is itself scheduled is indexed hidden until that day.
         standing = in_force_on(history, today)
         view, in_force, next_change_on = standing.view, standing.in_force, standing.next_change_on
-        index_terms, index_main = terms.get((view.state.system, view.state.code), ((), ()))
+        entries = terms.get((view.state.system, view.state.code)) or IndexTerms()
         source = document_source(
             view.state,
             position=history[-1].position,
@@ -110,8 +110,10 @@ def _actions(by_stream, plain, histories, terms, *, index: str, today: date):
             updated_at=view.updated_at.isoformat(),
             next_change_on=next_change_on.isoformat() if next_change_on else None,
             in_force=in_force,
-            index_terms=index_terms,
-            index_main=index_main,
+            index_terms=entries.terms,
+            index_main=entries.main,
+            index_named=entries.named,
+            index_heads=entries.heads,
         )
         yield {
             "_op_type": "index",

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from elasticsearch.dsl import A, Q, Search
 
 from search.accents import strip_accents
-from search.documents import alias, document_id
+from search.documents import WORD_START_MAX, alias, document_id
 
 # Looks like a code of some system: I21.4, i214, I21, 0DTJ4ZZ, E0114, 93017.
 CODE_LIKE = re.compile(
@@ -77,19 +77,30 @@ INDEX_SOURCE = "alphabetic_index"
 INDEX_HIGHLIGHTS = ("index_main", "index_terms")
 HIGHLIGHT_SOURCES.update(dict.fromkeys(INDEX_HIGHLIGHTS, INDEX_SOURCE))
 HIGHLIGHT_FIELDS = list(HIGHLIGHT_SOURCES)
-# A query that names a main term of the index (with or without its non-essential modifiers:
-# "sugar diabetes" is "Diabetes, diabetic (mellitus) (sugar)") ranks the main term's own code
-# first, then the codes of entries that hold every word ("pneumonia aspiration"): constant
-# scores, above what the text of titles and notes gives, a title that is the whole query
-# included (30 times its idf, about 11 over the full import: at 150 "asthma" still put the
-# category J45 above J45.909); BM25 alone on "pneumonia" put "Typhoid pneumonia" above
-# "Pneumonia, unspecified organism".
-INDEX_MAIN_BOOST, INDEX_TERMS_BOOST = 400, 40
+# The Alphabetic Index, the way a coder looks a term up, scored as the best of four constant
+# scores (a dis_max: one code is not raised by counting the same finding twice), above what the
+# text of titles and notes gives (a title that is the whole query is worth 30 times its idf,
+# about 11 over the full import: at 150 "asthma" still put the category J45 above J45.909):
+# - the query names a main term, whole ("pneumonia", "hiccups" for "Hiccup, hiccough"): that
+#   term's own code, the default, first (INDEX_NAMED_BOOST);
+# - it names the main term of one of the code's entries: the codes of that main term's
+#   subterms next (INDEX_HEAD_BOOST), above
+# - every word in a main term with its non-essential modifiers ("sugar diabetes" is "Diabetes,
+#   diabetic (mellitus) (sugar)"; "pneumonia" is in "Pneumocystis carinii pneumonia", B59:
+#   summed with the rest, this used to put B59 second for "pneumonia", above the subterms'
+#   codes) (INDEX_MAIN_BOOST), then
+# - every word in any entry of the code ("pneumonia aspiration") (INDEX_TERMS_BOOST).
+# BM25 alone on "pneumonia" put "Typhoid pneumonia" above "Pneumonia, unspecified organism".
+INDEX_NAMED_BOOST, INDEX_HEAD_BOOST, INDEX_MAIN_BOOST, INDEX_TERMS_BOOST = 1000, 500, 400, 40
 # Spelling: words of the query absent from the indexed vocabulary (titles, lay terms, index
 # terms, stemmed) are corrected to the nearest word that is there (term suggester).
 SPELLING = "spelling"
 WORDS_MATCHED = "words"
 SPELLING_MIN_WORD = 4
+
+
+def _constant(query: Q, boost: float) -> Q:
+    return Q("constant_score", filter=query, boost=boost)
 
 
 def highlight_fields(withheld) -> list[str]:
@@ -152,6 +163,36 @@ def normalised_code(query: str) -> str:
     return re.sub(r"[.\s]", "", query).lower()
 
 
+def term_name_forms(folded: str) -> list[str]:
+    """The query as the name of a main term: as typed (lowercased, spaces collapsed), and
+    without a plural's "s" ("hiccups" names "Hiccup, hiccough")."""
+    name = " ".join(folded.lower().split())
+    forms = [name]
+    if len(name) > 4 and name.endswith("s") and not name.endswith("ss"):
+        forms.append(name[:-1])
+    return forms
+
+
+def index_query(folded: str) -> Q:
+    """The Alphabetic Index's evidence for the query: the best of four constant scores
+    (INDEX_NAMED_BOOST and the rest, above)."""
+    names = term_name_forms(folded)
+    return Q(
+        "dis_max",
+        queries=[
+            _constant(Q("terms", index_named=names), INDEX_NAMED_BOOST),
+            _constant(Q("terms", index_heads=names), INDEX_HEAD_BOOST),
+            *(
+                _constant(Q("match", **{field: {"query": folded, "operator": "and"}}), boost)
+                for field, boost in (
+                    ("index_main", INDEX_MAIN_BOOST),
+                    ("index_terms", INDEX_TERMS_BOOST),
+                )
+            ),
+        ],
+    )
+
+
 def text_query(query: str):
     """The whole query as a title or lay term first, then all terms (or the exact phrase, or
     its words written together), with a fallback to half the terms (any, for one or two)
@@ -162,17 +203,7 @@ def text_query(query: str):
             Q("term", **{field: {"value": folded, "boost": boost}})
             for field, boost in WHOLE_FIELDS.items()
         ),
-        *(
-            Q(
-                "constant_score",
-                filter=Q("match", **{field: {"query": folded, "operator": "and"}}),
-                boost=boost,
-            )
-            for field, boost in (
-                ("index_main", INDEX_MAIN_BOOST),
-                ("index_terms", INDEX_TERMS_BOOST),
-            )
-        ),
+        index_query(folded),
         Q(
             "multi_match",
             query=folded,
@@ -334,12 +365,13 @@ SUGGEST_WORDS_BOOST, SUGGEST_PHRASE_BOOST = 2, 1
 # Finished words in another inflection ("fractures of fem"): stemmed, the word being typed as a
 # prefix of an unstemmed one; below the rest.
 SUGGEST_STEMMED_BOOST = 0.5
+# One typo forgiven once a word has 4 letters (SUGGEST_FUZZY_MIN): the word being typed within
+# one edit of the start of a word of a title or lay term (`word_starts`, its first 4 to 10
+# letters: "pnemon" is one edit from "pneumon", of "pneumonia"), the finished words within one
+# edit of whole words; below every match as typed, so it only fills the list.
+SUGGEST_FUZZY_MIN, SUGGEST_FUZZY_BOOST = 4, 0.25
 CODE_BOOST, CODE_PREFIX_BOOST = 20, 10
 HAS_LETTER_OR_DIGIT = re.compile(r"[^\W_]")
-
-
-def _constant(query: Q, boost: float) -> Q:
-    return Q("constant_score", filter=query, boost=boost)
 
 
 def _suggest_query(folded: str) -> Q:
@@ -360,7 +392,26 @@ def _suggest_query(folded: str) -> Q:
             "match_bool_prefix", **{"title.exact": {"query": typing}}
         )
         should.append(_constant(stemmed, SUGGEST_STEMMED_BOOST))
+    if len(typing) >= SUGGEST_FUZZY_MIN:
+        should.append(_constant(_fuzzy_suggestion(finished, typing), SUGGEST_FUZZY_BOOST))
     return Q("bool", should=should, minimum_should_match=1)
+
+
+def _fuzzy_suggestion(finished: list[str], typing: str) -> Q:
+    start = typing.lower()[:WORD_START_MAX]
+    must = [Q("fuzzy", word_starts={"value": start, "fuzziness": 1, "prefix_length": 1})]
+    if finished:
+        must.append(
+            Q(
+                "multi_match",
+                query=" ".join(finished),
+                fields=list(SUGGEST_FIELDS),
+                operator="and",
+                fuzziness="AUTO:4,12",
+                prefix_length=1,
+            )
+        )
+    return Q("bool", must=must)
 
 
 def build_suggest(
