@@ -22,6 +22,7 @@ from codes.systems import SYSTEMS
 from events.models import ProjectorState
 from events.store import head_position
 from search.documents import alias
+from search.loaded import NOTICE_NOT_LOADED, not_loaded_notice
 from search.queries import (
     HIGHLIGHT_SOURCES,
     INDEX_HIGHLIGHTS,
@@ -200,6 +201,18 @@ class SearchView(RateLimitHeaders, APIView):
                     help_text="the query searched instead of q when a word of q is in no "
                     "title, lay term or index term and a near one is (spelling), else null",
                 ),
+                "notice": inline_serializer(
+                    "SearchNotice",
+                    {
+                        "kind": serializers.ChoiceField(choices=[NOTICE_NOT_LOADED]),
+                        "systems": serializers.ListField(child=serializers.CharField()),
+                        "message": serializers.CharField(),
+                    },
+                    allow_null=True,
+                    help_text="why a code-like query may find nothing: its code format is "
+                    "that of systems the index does not hold (systems_not_loaded, e.g. 0DTJ4ZZ "
+                    "when ICD-10-PCS is not loaded), else null",
+                ),
             },
         ),
     )
@@ -249,6 +262,13 @@ def search_results(
             hidden=hidden,
             highlight=highlight_fields(withheld(None)),
         )
+        notice = (  # said on the first page (a later page need not hold the code)
+            None
+            if data.get("cursor")
+            else not_loaded_notice(
+                data["q"], response.hits, system=data.get("system"), hidden=hidden
+            )
+        )
     except BadCursor as error:
         raise serializers.ValidationError({"cursor": [str(error)]}) from None
     except ES_ERRORS as error:
@@ -271,6 +291,7 @@ def search_results(
         "next_cursor": next_cursor,
         "position": position,
         "corrected_query": corrected_query,
+        "notice": notice,
     }
 
 

@@ -4,6 +4,7 @@ Queries are built by search.queries and run like the API runs them (search.api.e
 this module only shapes the page.
 """
 
+import contextlib
 import functools
 import re
 from urllib.parse import urlencode
@@ -26,12 +27,14 @@ from search.api import (
     readable_highlights,
     run_search,
 )
+from search.loaded import code_examples, loaded_systems, not_loaded_notice
 from search.queries import BadCursor, build_suggest, encode_cursor, highlight_fields
 
 PAGE_SIZE = 20
 FILTERS = ("system", "chapter", "billable", "status")
 SNIPPET_FIELDS = ("description", "lay_terms", "inclusion_terms", "notes", "short_title")
 _MARK = re.compile(r"(</?mark>)")
+_ID = re.compile(r"[A-Za-z][\w-]{0,60}")
 
 
 def highlighted(fragment: str) -> str:
@@ -146,6 +149,17 @@ def _rate_limit_headers(request, response):
     return response
 
 
+def _examples(request) -> list[str]:
+    """Codes to show as examples: only of systems the index holds and the caller may read (a
+    page that suggests "0DTJ4ZZ" where ICD-10-PCS is not loaded invites an empty answer)."""
+    try:
+        systems = loaded_systems()
+    except ES_ERRORS:
+        return []
+    hidden = set(unlicensed_systems(request))
+    return code_examples(name for name in systems if name not in hidden)
+
+
 @require_GET
 def search_page(request):
     q = (request.GET.get("q") or "").strip()[:200]
@@ -181,6 +195,18 @@ def search_page(request):
             status = 503
         else:
             hits = [_hit(hit, withheld) for hit in response]
+            # On an outage the results stand; only the explanation is missing.
+            with contextlib.suppress(*ES_ERRORS):
+                context["notice"] = (
+                    None
+                    if cursor
+                    else not_loaded_notice(
+                        q,
+                        response.hits,
+                        system=filters.get("system"),
+                        hidden=unlicensed_systems(request),
+                    )
+                )
             next_cursor = (
                 encode_cursor(list(response.hits[-1].meta.sort)) if len(hits) == PAGE_SIZE else None
             )
@@ -198,6 +224,8 @@ def search_page(request):
                 facets=_facets(response, q, filters),
                 more_href="?" + urlencode({**base, "cursor": next_cursor}) if next_cursor else None,
             )
+    if not context["searched"]:
+        context["examples"] = _examples(request)
     more = (
         bool(request.htmx)
         and not request.htmx.boosted
@@ -228,4 +256,11 @@ def suggest(request):
             ]
         except ES_ERRORS:
             suggestions = []
-    return render(request, "search/search.html#suggestions", {"suggestions": suggestions, "q": q})
+    # Option ids unique on the page: prefixed with the id of the list they go into (HX-Target).
+    target = request.htmx.target if request.htmx else None
+    list_id = target if target and _ID.fullmatch(target) else "suggestions"
+    return render(
+        request,
+        "search/search.html#suggestions",
+        {"suggestions": suggestions, "q": q, "list_id": list_id},
+    )

@@ -65,3 +65,21 @@ def test_a_see_reference_leads_to_the_term_it_names(browsers, index):
     expect(page.get_by_role("heading", level=1)).to_have_text("Enuresis")
     expect(page.get_by_role("link", name="R32").first).to_be_visible()
     screenshot(page, "index-term")
+
+
+def test_the_search_page_says_which_index_entry_a_result_came_from(browsers, index):
+    """The codes' titles here do not say "pneumonia" ("J18.9 (test)"): only the index does, and
+    the result says so, with the words searched marked."""
+    catch_up_each("search")
+    page = browsers.page()
+    page.goto("/search")
+    page.get_by_label("Code or words").fill("pneumonia")
+    page.get_by_label("Code or words").press("Enter")
+    first = page.locator("#results-list > li").first
+    expect(first.get_by_role("link")).to_contain_text("J18.9")
+    match = first.locator(".index-match")
+    expect(match).to_have_text(
+        "Index: Pneumonia (acute) (double) (migratory) (purulent) (septic) (unresolved)"
+    )
+    expect(match.locator("mark")).to_have_text("Pneumonia")
+    screenshot(page, "search-index-match")
