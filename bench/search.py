@@ -38,6 +38,16 @@ production, is).
 
 Run from the repository root (about 5 minutes):
     .venv/bin/python bench/search.py
+
+`--compare REV` measures something narrower, quickly, on an index you already have (e.g. the
+one bench/relevance.py uses: the full import, its Alphabetic Index and the curated lay terms;
+DATABASE_URL, ELASTICSEARCH_URL and SEARCH_INDEX_ALIAS from the environment): the search and
+suggest queries as built by `platform/search/queries.py` at REV (before) and in the working
+tree (after), the same texts sent straight to Elasticsearch, taking turns query by query in
+ROUNDS rounds, so a slow spell of a shared machine falls on both alike. Elasticsearch's own
+`took` and the client's wall time, p50/p95 each. Only the query changes between the two:
+the API around it is the same code.
+    .venv/bin/python bench/search.py --compare HEAD~3
 """
 
 import gc
@@ -707,7 +717,72 @@ def run(base: Path) -> None:
     print_table(rows, machine_facts())
 
 
+def queries_at(rev: str):
+    """platform/search/queries.py as it was at `rev`, loaded as a module of its own (its
+    imports resolve to the working tree's search.accents and search.documents)."""
+    import importlib.util
+
+    text = subprocess.run(
+        ["git", "show", f"{rev}:platform/search/queries.py"],
+        cwd=REPO,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    spec = importlib.util.spec_from_loader(f"queries_at_{rev}", loader=None)
+    module = importlib.util.module_from_spec(spec)
+    exec(compile(text, f"{rev}:platform/search/queries.py", "exec"), module.__dict__)
+    return module
+
+
+def compare(rev: str) -> None:
+    """The queries of `rev` against the working tree's, interleaved (see the docstring)."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "codeledger.settings")
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+    import django
+
+    django.setup()
+    from search import queries as after
+
+    versions = {f"before ({rev})": queries_at(rev), "after (working tree)": after}
+    hidden = hidden_from_anonymous()
+    build = {
+        "search": lambda module, q: module.build_search(
+            q=q, filters={}, size=20, cursor=None, hidden=hidden
+        ),
+        "suggest": lambda module, q: module.build_suggest(q=q, system=None, hidden=hidden),
+    }
+    texts = {"search": SEARCH_QUERIES, "suggest": SUGGEST_QUERIES}
+    took = {(endpoint, name): [] for endpoint in build for name in versions}
+    wall = {(endpoint, name): [] for endpoint in build for name in versions}
+    for endpoint, make in build.items():
+        for module in versions.values():  # warm up: caches, connections
+            for q in texts[endpoint]:
+                make(module, q).using(es()).execute()
+        for _ in range(ROUNDS * 2):
+            for q in texts[endpoint]:
+                for name, module in versions.items():
+                    search = make(module, q)
+                    began = time.perf_counter()
+                    response = search.using(es()).execute()
+                    wall[endpoint, name].append((time.perf_counter() - began) * 1000)
+                    took[endpoint, name].append(response.took)
+    header = f"{'version':<24}{'n':>5}  {'took p50':>8} {'p95':>6}  {'wall p50':>8} {'p95':>6}"
+    print(f"\n{'query':<9}{header}")
+    for endpoint, name in took:
+        cut_took = statistics.quantiles(took[endpoint, name], n=100, method="inclusive")
+        cut_wall = statistics.quantiles(wall[endpoint, name], n=100, method="inclusive")
+        print(
+            f"{endpoint:<9}{name:<24}{len(took[endpoint, name]):>5}  {cut_took[49]:>6.1f}ms "
+            f"{cut_took[94]:>4.1f}ms  {cut_wall[49]:>6.1f}ms {cut_wall[94]:>4.1f}ms"
+        )
+    print(f"\n{machine_facts()}")
+
+
 def main() -> None:
+    if len(sys.argv) == 3 and sys.argv[1] == "--compare":
+        compare(sys.argv[2])
+        return
     base = Path(tempfile.mkdtemp(prefix="codeledger-bench-"))
     base.chmod(0o755)  # Elasticsearch and PostgreSQL run as the service user when we are root
     server = PostgresServer(base=base / "postgres")
