@@ -447,13 +447,13 @@ def decide_confirm(request, change_id, action):
     entry = _load_request(change_id)
     if entry is None:
         return not_found(request, "There is no change request with this id.")
-    form = form_class(request.POST, auto_id=AUTO_IDS[form_name])
-    if not form.is_valid():  # a missing reason is said before anything is asked
-        return _panel(request, entry, **{form_name: form})
     if domain.blocked_by_four_eyes(actor, entry):
         raise PermissionDenied(
             "You proposed this change, so another reviewer must decide it (four-eyes rule)."
         )
+    form = form_class(request.POST, auto_id=AUTO_IDS[form_name])
+    if not form.is_valid():  # a missing reason is said before anything is asked
+        return _panel(request, entry, **{form_name: form})
     if domain.APPROVE not in domain.allowed_actions(actor, entry):
         conflict = f"This request is {entry.status.replace('_', ' ')}: there is nothing to decide."
         return _panel(request, entry, status=409, conflict=conflict)

@@ -107,6 +107,7 @@ def test_reject_and_withdraw_ask_first_and_no_writes_nothing(browsers, nstemi, p
     assert ChangeRequestEntry.objects.get(change_id=request.change_id).status == "submitted"
     bob.get_by_role("button", name="Reject").click()  # "OK"
     expect(bob.locator("#decision")).to_contain_text("Rejected")
+    expect(bob.locator("#comments-list > li").last).to_contain_text("bob rejected the change")
     assert asked == ["Reject this change to I21.4? A rejected request cannot be reopened."] * 2
 
     other = change_request_submit(

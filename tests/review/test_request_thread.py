@@ -147,5 +147,5 @@ def test_a_decision_made_in_place_joins_the_end_of_the_thread(revised, people):
     )
     html = answer.content.decode()
     assert answer.status_code == 200 and "<html" not in html
-    appended = html[html.index('<template hx-swap-oob="beforeend:#comments-list">') :]
+    appended = html[html.index('<ol hx-swap-oob="beforeend:#comments-list">') :]
     assert "carol approved the change" in appended and "Good." in appended
