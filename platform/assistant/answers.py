@@ -641,11 +641,10 @@ def _chapter_rows(system: str, scope: str, words: list[str]):
     """The categories of the chapter a question names: by number ("19"), by its range
     ("S00-T88") or by words of its title ("injury")."""
     labels = sorted(
-        set(
-            CodeEntry.objects.filter(system=system, parent="")
-            .exclude(chapter="")
-            .values_list("chapter", flat=True)
-        ),
+        CodeEntry.objects.filter(system=system, parent="")
+        .exclude(chapter="")
+        .values_list("chapter", flat=True)
+        .distinct(),
         # ICD-10-CM numbers its chapters in code order, but puts U00-U85 last (chapter 22).
         key=lambda label: (label.rsplit("(", 1)[-1].startswith("U"), label.rsplit("(", 1)[-1]),
     )

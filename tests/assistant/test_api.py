@@ -113,6 +113,17 @@ def test_what_the_notes_say_about_a_topic_in_a_block_of_categories(content, ask_
     assert cited(body) == [("E11", "notes.use_additional")]
 
 
+def test_what_the_notes_say_about_a_topic_in_a_chapter_named_by_its_title(content, ask_as):
+    question = "What do the notes say about wheezing in the respiratory chapter?"
+    body = ask_as("free", {"question": question}).json()
+    assert body["intent"] == "notes_topic"
+    assert body["answer"] == (
+        "What the notes on Diseases of the respiratory system (J00-J99) say about “wheezing”: "
+        "Excludes1 on J45: “wheezing NOS (R06.2)”."
+    )
+    assert cited(body) == [("J45", "notes.excludes1")]
+
+
 def test_what_changed_in_a_code_reads_its_history(content, ask_as):
     body = ask_as("free", {"question": "What changed in J45.909?"}).json()
     assert body["intent"] == "history"
