@@ -7,6 +7,8 @@ from allauth.account import views as allauth_views
 from django.conf import settings
 from django.urls import include, path
 
+from accounts.views import display_name
+
 
 def uniform_duration(view):
     """A POST answers no sooner than ACCOUNT_UNIFORM_RESPONSE_SECONDS: creating an account
@@ -30,6 +32,7 @@ def uniform_duration(view):
 
 
 urlpatterns = [
+    path("name/", display_name, name="account_name"),
     path("signup/", uniform_duration(allauth_views.signup), name="account_signup"),
     path(
         "password/reset/",

@@ -270,17 +270,24 @@ AUTHENTICATION_BACKENDS = [
     "accounts.auth_backends.AuthenticationBackend",  # allauth's, one password check per login
 ]
 ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
+# What the site calls itself in mails and their subjects (accounts.adapter), not the host name.
+SITE_NAME = env.str("SITE_NAME", default="CodeLedger")
+# People are shown by the name they chose, else the address they signed up with (accounts.names).
+ACCOUNT_USER_DISPLAY = "accounts.names.user_display"
 # People sign up with an email address; staff and demo logins keep signing in by username.
 ACCOUNT_LOGIN_METHODS = {"username", "email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
+# Opening the mailed link confirms the address: no second click on a "Confirm" button. (It signs
+# in only the browser that registered: allauth keeps that pending login in its session.)
+ACCOUNT_CONFIRM_EMAIL_ON_GET = True
 ACCOUNT_LOGOUT_ON_GET = False
 # The same answer whether or not an address has an account; the mail says which it was.
 ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = True
-ACCOUNT_EMAIL_SUBJECT_PREFIX = "[CodeLedger] "
+ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{SITE_NAME}] "
 # One lockout for the sign-in form, HTTP Basic and the admin login (accounts/lockout.py).
 LOCKOUT_ACCOUNT_FAILURES = env.int("LOCKOUT_ACCOUNT_FAILURES", default=5)
 LOCKOUT_ADDRESS_FAILURES = env.int("LOCKOUT_ADDRESS_FAILURES", default=10)

@@ -46,7 +46,7 @@ def test_a_guest_reads_one_code_then_sees_register_panels(codes):
     assert "Official descriptor of A00.1" in second
     assert "Certain infectious and parasitic diseases (A00-B99)" in second
     assert not full(second) and "B99.9" not in second
-    assert second.count(GATED) == 4  # description, notes, related codes, history
+    assert GATED in second  # how the gate looks is the code page's (tests/reference)
     assert "/accounts/signup/?next=/codes/icd10cm/A00.1" in second
     assert "/accounts/login/?next=/codes/icd10cm/A00.1" in second
 
