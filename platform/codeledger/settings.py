@@ -184,7 +184,9 @@ ASGI_APPLICATION = "codeledger.asgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        # Templates that replace a library's own (searched before the apps' templates): the API
+        # docs page with a way back to the site.
+        "DIRS": [BASE_DIR / "codeledger" / "templates" / "overrides"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
