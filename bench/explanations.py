@@ -101,7 +101,7 @@ def coverage(explanations: dict[str, dict]) -> list[tuple[str, int]]:
     for explanation in explanations.values():
         sources = {src.split(":")[0] for s in explanation["sentences"] for src in s["sources"]}
         kinds["has an explanation"] += bool(explanation["text"])
-        kinds["a variant (side, complication)"] += any(
+        kinds["a variant (side, with/without)"] += any(
             s["text"].startswith(("The side", "With or without")) for s in explanation["sentences"]
         )
         kinds["which 7th character"] += any(

@@ -315,7 +315,7 @@ def _how_variants_differ(facts: Facts, glossary: _Glossary) -> list[dict]:
         descriptors = dict(facts.neighbours)
         sentences.append(
             _sentence(
-                "With or without a complication there is another code: "
+                "With or without a further condition or finding, there is another code: "
                 + _listed([f"“{descriptors[code]}” ({code})" for code, _, _ in complication])
                 + ".",
                 "official_descriptor",

@@ -47,6 +47,26 @@ def _notes_by_kind(entry) -> list[tuple[str, list[dict]]]:
     return list(grouped.items())
 
 
+def _count(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
+def _locked_sections(entry, withheld, history) -> list[str]:
+    """What a gated reader would see after registering, named without its content: only the
+    sections this code has (a code without notes shows no notes behind the gate)."""
+    locked = []
+    if "common_description" not in withheld:
+        locked.append("a plain-language description")
+    if "notes" not in withheld:
+        notes = applicable_notes(system=entry.system, code=entry.code)
+        if notes:
+            locked.append(_count(len(notes), "note that applies", "notes that apply"))
+    if "related" not in withheld and entry.content.get("related"):
+        locked.append(_count(len(entry.content["related"]), "related code", "related codes"))
+    locked.append(_count(len(history), "version in its history", "versions in its history"))
+    return locked
+
+
 @require_safe
 def code_page(request, system, code):
     """A code as a coding reference shows it: descriptors, notes, related codes, history.
@@ -81,6 +101,7 @@ def code_page(request, system, code):
         for item in content.get("related") or []
     ]
     parent = entry.parent
+    locked = [] if reading.allowed else _locked_sections(entry, withheld, history)
     response = render(
         request,
         "reference/code_page.html",
@@ -92,6 +113,7 @@ def code_page(request, system, code):
             "attribution": attribution(entry.system, entry.content),
             "notes": notes,
             "explanation": explanation,
+            "locked": locked,
             "related": related,
             "parent_href": _code_link(entry.system, parent) if parent else None,
             "history": list(reversed(history)) if reading.allowed else [],
