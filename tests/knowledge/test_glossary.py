@@ -117,3 +117,22 @@ def test_a_reviewed_rewording_is_kept_when_the_file_is_applied_again(db):
     call_command("glossary_import")
     catch_up_each("knowledge")
     assert approved_glossary()["femur"] == "the bone of the thigh"
+
+
+def test_another_reviewer_rejects_with_a_reason_and_the_term_stays_unused(staff):
+    client_of(staff["alice"]).post(
+        "/glossary/propose", {"term": "fibula", "plain": "a leg bone", "source": "editors"}
+    )
+    bob = client_of(staff["bob"])
+    assert bob.post("/glossary/fibula/reject", {"reason": ""}).status_code == 302
+    catch_up_each("knowledge")
+    assert GlossaryTerm.objects.get(term="fibula").status == "pending"  # nothing written
+    assert bob.post("/glossary/fibula/reject", {"reason": "too vague"}).status_code == 302
+    catch_up_each("knowledge")
+    row = GlossaryTerm.objects.get(term="fibula")
+    assert (row.status, row.reviewer, row.reason, row.plain) == ("rejected", "bob", "too vague", "")
+    assert approved_glossary() == {}
+
+
+def test_deciding_on_a_term_nobody_proposed_is_a_404(staff):
+    assert client_of(staff["bob"]).post("/glossary/nosuchterm/approve").status_code == 404
