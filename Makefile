@@ -9,7 +9,7 @@ export UV_PYTHON_DOWNLOADS := never
 # otherwise recompile Django and friends (seconds per command).
 export UV_COMPILE_BYTECODE := 1
 
-.PHONY: install run run-prod stop test test-fast lint format
+.PHONY: install debian-packages run run-prod stop test test-fast lint format
 
 $(UV):
 	$(PYTHON) -m venv .local/tools
@@ -22,12 +22,17 @@ $(VENV)/.installed: pyproject.toml uv.lock | $(UV)
 
 install: $(VENV)/.installed
 
-run: install
+# PostgreSQL, Redis, Chromium and the hunspell dictionary (deploy/local/debian-packages.txt, the
+# one list): installed with apt-get when missing and run as root, else the command is printed.
+debian-packages:
+	deploy/local/debian-packages.sh
+
+run: debian-packages install
 	deploy/local/run.sh
 
 # Production settings: PostgreSQL, Redis, Elasticsearch, gunicorn, Celery worker and beat,
 # all under .local/prod/ (docs/operations.md). Returns once it is up; `make stop` stops it.
-run-prod: install
+run-prod: debian-packages install
 	$(VENV)/bin/python deploy/local/prodstack.py start
 
 stop:
@@ -35,13 +40,13 @@ stop:
 	$(VENV)/bin/python deploy/local/localservices.py elasticsearch stop
 
 # Everything: PostgreSQL, Redis, Elasticsearch and Chromium (what CI runs).
-test: install
+test: debian-packages install
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 # The tests that need no Elasticsearch, Redis or browser and are not marked slow (PostgreSQL
 # starts if a selected test uses the database): under two minutes.
 FAST_TESTS := not elasticsearch and not redis and not browser and not slow
-test-fast: install
+test-fast: debian-packages install
 	$(VENV)/bin/pytest -m "$(FAST_TESTS)" $(PYTEST_ARGS)
 
 lint: install
