@@ -351,7 +351,9 @@ def _how_variants_differ(facts: Facts, glossary: _Glossary) -> list[dict]:
         mine = next((r for r in rules if len(facts.code) == 8 and facts.code[-1] == r[0]), None)
         if mine is not None:
             character, meaning, note = mine
-            terms = glossary.found_in(meaning)
+            # Words the "In plain words" sentence explained already are not explained twice.
+            said = set(glossary.found_in(facts.descriptor))
+            terms = [t for t in glossary.found_in(meaning) if t not in said]
             plain = "".join(f"; “{t}” means {glossary.plain[t]}" for t in terms)
             sentences.append(
                 _sentence(

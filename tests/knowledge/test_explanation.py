@@ -75,10 +75,8 @@ def test_the_text_says_which_7th_character_fits_which_visit_with_its_code():
         "sources": ["notes.seventh_character:S72", "sibling:S72.001D", "sibling:S72.001S"],
     }
     mine = sentence_with(explanation, "This code ends in A")
-    assert mine["text"] == (
-        "This code ends in A: initial encounter for closed fracture; "
-        "“closed fracture” means the skin is not broken."
-    )
+    # "closed fracture" is in the descriptor: explained once, in the plain-words sentence.
+    assert mine["text"] == "This code ends in A: initial encounter for closed fracture."
 
 
 def test_7th_character_rules_written_as_general_notes_read_the_same():
