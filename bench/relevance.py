@@ -6,10 +6,11 @@ under it), in one run on one index:
 - ours: `GET /api/v1/codes/search?q=...&system=icd10cm&size=10`, through django.test.Client
   (the whole Django stack, the real index);
 - ours without the curated lay terms: the same request on a copy of the index whose documents
-  have no lay terms (made here with `_reindex`, a script emptying `lay_terms`, into an index
-  with the same mapping, so the spelling vocabulary loses them too; made again whenever the
-  index behind the alias changes): what the official text, the index, spelling and ranking
-  carry alone;
+  have no lay terms (made here by scrolling the index and bulk-indexing each document with
+  `lay_terms` emptied into an index with the same mapping, so the spelling vocabulary loses
+  them too; made again whenever the index behind the alias changes): what the official text,
+  the index, spelling and ranking carry alone. (`word_starts`, for suggestions only, keeps
+  the lay terms' words: this copy judges /search, not /suggest);
 - BM25: plain BM25, a `match` on the official descriptor alone (`title`), the user's text as
   typed, same index, same filter (ICD-10-CM codes in force).
 
@@ -40,6 +41,10 @@ its Alphabetic Index and the curated lay terms (`manage.py codes_import icd10cm-
     DATABASE_URL=postgres://postgres@127.0.0.1:55452/relevance \
     ELASTICSEARCH_URL=http://127.0.0.1:59277 SEARCH_INDEX_ALIAS=relevance-codes \
     .venv/bin/python bench/relevance.py [--suggest] [--queries FILE] [--show-all] [--show-held-out]
+
+`--queries-at REV` answers with the search and suggest queries of platform/search/queries.py
+as they were at REV (the rest of the stack as it is): the figures before a change, on the same
+index, in a run of their own.
 """
 
 import argparse
@@ -173,16 +178,24 @@ def index_without_lay_terms() -> str:
             return name
         es().indices.delete(index=name)
     index_definition(name).create(using=es())
-    es().indices.put_mapping(index=name, meta={"source": source})
     began = time.perf_counter()
-    es().reindex(
-        source={"index": source},
-        dest={"index": name},
-        script={"source": "ctx._source.lay_terms = []", "lang": "painless"},
-        wait_for_completion=True,
-        request_timeout=600,
-    )
+    # Scroll and bulk, both in the server core (a minimal node has no reindex module).
+    from elasticsearch import helpers
+
+    def without_lay_terms():
+        for hit in helpers.scan(es(), index=source, size=2000):
+            yield {
+                "_index": name,
+                "_id": hit["_id"],
+                "_source": {**hit["_source"], "lay_terms": []},
+            }
+
+    for ok, item in helpers.streaming_bulk(es(), without_lay_terms(), chunk_size=1000):
+        if not ok:
+            sys.exit(f"copying {source!r} without lay terms failed: {item}")
     es().indices.refresh(index=name)
+    # Marked with its source only once whole: an interrupted copy is made again next time.
+    es().indices.put_mapping(index=name, meta={"source": source})
     print(f"made {name!r} from {source!r} without lay terms in {time.perf_counter() - began:.0f} s")
     return name
 
@@ -321,6 +334,27 @@ def listing(queries: list[Judged], names: list[str], show_all: bool, halves: set
                 print(f"      {names[0]} top: {', '.join(q.top[names[0]]) or '(nothing)'}")
 
 
+def use_queries_at(rev: str) -> None:
+    """Let the API build its queries with platform/search/queries.py as it was at `rev`."""
+    import importlib.util
+    import subprocess
+
+    from search import api
+
+    text = subprocess.run(
+        ["git", "show", f"{rev}:platform/search/queries.py"],
+        cwd=REPO,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    module = importlib.util.module_from_spec(importlib.util.spec_from_loader("before", None))
+    exec(compile(text, f"{rev}:platform/search/queries.py", "exec"), module.__dict__)
+    for name in ("build_search", "build_suggest", "corrected"):
+        setattr(api, name, getattr(module, name))
+    print(f"queries as at {rev}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--suggest", action="store_true", help="judge /suggest, not /search")
@@ -329,9 +363,12 @@ def main() -> None:
     parser.add_argument(
         "--show-held-out", action="store_true", help="list the held-out half's queries too"
     )
+    parser.add_argument("--queries-at", metavar="REV", help="the queries of an earlier commit")
     args = parser.parse_args()
 
     configure_django()
+    if args.queries_at:
+        use_queries_at(args.queries_at)
     from django.test import Client
 
     queries = load_queries(args.queries or (SUGGEST_QUERIES if args.suggest else QUERIES))

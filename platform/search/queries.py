@@ -91,11 +91,15 @@ HIGHLIGHT_FIELDS = list(HIGHLIGHT_SOURCES)
 #   codes) (INDEX_MAIN_BOOST), then
 # - every word in any entry of the code ("pneumonia aspiration") (INDEX_TERMS_BOOST).
 # BM25 alone on "pneumonia" put "Typhoid pneumonia" above "Pneumonia, unspecified organism".
-INDEX_NAMED_BOOST, INDEX_HEAD_BOOST, INDEX_MAIN_BOOST, INDEX_TERMS_BOOST = 1000, 500, 400, 40
+# The first two are well above what text can add (a title holding the query word, its phrase
+# and its words written together gave "Transitory neonatal hyperthyroidism", P72.1, about 600
+# more than E05.90, whose title does not say "hyperthyroidism": at 1000 and 500 it came first).
+INDEX_NAMED_BOOST, INDEX_HEAD_BOOST, INDEX_MAIN_BOOST, INDEX_TERMS_BOOST = 4000, 1000, 400, 40
 # Spelling: words of the query absent from the indexed vocabulary (titles, lay terms, index
 # terms, stemmed) are corrected to the nearest word that is there (term suggester).
 SPELLING = "spelling"
 WORDS_MATCHED = "words"
+CODE_MATCHED = "code"
 SPELLING_MIN_WORD = 4
 
 
@@ -157,6 +161,12 @@ def decode_cursor(cursor: str) -> list:
     ):
         raise refused
     return values
+
+
+def typing_a_code(query: str) -> bool:
+    """Code-like with a digit: a word of seven letters ("lukimia", "chronic") has the shape of
+    an ICD-10-PCS code, but is searched as words too, and may be misspelt."""
+    return looks_like_code(query) and any(c.isdigit() for c in query)
 
 
 def normalised_code(query: str) -> str:
@@ -265,8 +275,8 @@ def code_query(query: str):
     return Q(
         "bool",
         should=[
-            Q("term", normalised={"value": code, "boost": 100}),
-            Q("prefix", normalised={"value": code, "boost": 20}),
+            Q("term", normalised={"value": code, "boost": 100}, _name=CODE_MATCHED),
+            Q("prefix", normalised={"value": code, "boost": 20}, _name=CODE_MATCHED),
             text_query(query),
         ],
         minimum_should_match=1,
@@ -313,7 +323,7 @@ def build_search(
                 *whole, number_of_fragments=0, pre_tags=["<mark>"], post_tags=["</mark>"]
             )
         search = search.highlight_options(highlight_query=highlight_query(q, highlight).to_dict())
-    if q and not looks_like_code(q):
+    if q and not typing_a_code(q):
         search = search.suggest(
             SPELLING,
             strip_accents(q).strip(),
@@ -321,7 +331,9 @@ def build_search(
                 "field": "vocabulary",
                 "suggest_mode": "missing",
                 "min_word_length": SPELLING_MIN_WORD,
-                "prefix_length": 1,
+                # A typo in the first letter too ("soriasis", "numonia"): the suggester's
+                # edits are over the words of the index, not a query automaton per field.
+                "prefix_length": 0,
                 "size": 1,
             },
         )
@@ -335,9 +347,10 @@ def corrected(q: str, response) -> str | None:
     indexed word, or None when there is nothing to correct, or when the best hit matched the
     words themselves, not only through the typo fallback ("club foot" finds "clubfoot": "club"
     is in no title, but the query is no misspelling)."""
-    if len(response.hits) and WORDS_MATCHED in (
-        getattr(response.hits[0].meta, "matched_queries", None) or ()
-    ):
+    matched = (
+        (getattr(response.hits[0].meta, "matched_queries", None) or ()) if response.hits else ()
+    )
+    if WORDS_MATCHED in matched or CODE_MATCHED in matched:
         return None
     suggest = getattr(response, "suggest", None)
     entries = getattr(suggest, SPELLING, None) if suggest is not None else None
@@ -422,10 +435,9 @@ def build_suggest(
     if system:
         search = search.filter("term", system=system)
     # A word of seven letters ("chronic") looks like a PCS code: codes being typed have digits.
-    typing_a_code = looks_like_code(folded) and any(c.isdigit() for c in folded)
     by_code = [{"_score": "desc"}, {"code": "asc"}, {"system": "asc"}]
     return (
-        search.sort(*(by_code if typing_a_code else SORT))
+        search.sort(*(by_code if typing_a_code(folded) else SORT))
         .extra(size=size)
         .source(["system", "code", "display_title", "billable", "status"])
     )

@@ -117,6 +117,8 @@ def _facets(response, q: str, filters: dict) -> list[dict]:
         values = []
         for bucket in getattr(response.aggregations, name):
             value = bucket.key_as_string if name == "billable" else bucket.key
+            if value == "":
+                continue  # codes without a chapter: nothing to name the link by
             selected = chosen.get(name) == value
             params = {**chosen, "q": q}
             if selected:

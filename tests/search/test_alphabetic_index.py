@@ -106,6 +106,17 @@ def test_a_misspelt_query_is_corrected(codes_then_index, client):
     assert codes(answer)[0] == "J18.9"
 
 
+@pytest.mark.parametrize("typed", ["numonia", "pnemona"])
+def test_a_seven_letter_misspelling_is_corrected_though_shaped_like_a_pcs_code(
+    codes_then_index, client, typed
+):
+    """Seven letters is the shape of an ICD-10-PCS code; without a digit it is searched as
+    words and corrected, a wrong first letter ("numonia") included."""
+    answer = search(client, typed)
+    assert answer["corrected_query"] == "pneumonia"
+    assert codes(answer)[0] == "J18.9"
+
+
 def test_code_like_queries_keep_the_code_family_first(codes_then_index, client):
     answer = search(client, "J45")
     assert codes(answer)[0] == "J45"
