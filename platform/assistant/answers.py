@@ -274,17 +274,25 @@ def _index_entry(release, condition: str):
         subterms = index_subterms(release=release, n=main.n)
         for word in rest:
             subterms = subterms.filter(search_text__contains=word)
-        chosen = next((entry for entry in subterms if _index_code(entry)), None)
+        chosen = next(
+            (e for e in subterms if _index_code(e) and _holds_words(e.search_text, rest)), None
+        )
         if chosen is not None:
             return chosen
     return next(
         (
             e
             for e in index_search(release=release, term=condition, limit=MAX_LISTED)
-            if _index_code(e)
+            if _index_code(e) and _holds_words(e.search_text, words)
         ),
         None,
     )
+
+
+def _holds_words(text: str, words: list[str]) -> bool:
+    """Whether `text` holds each word at the start of one of its words: the index's word
+    search matches inside words, and "uti" must not find "cutis" (Vitiligo)."""
+    return all(re.search(rf"\b{re.escape(word)}", text, re.IGNORECASE) for word in words)
 
 
 def which_code(question: Question, reading: Reading) -> Answer:

@@ -50,12 +50,13 @@ _HISTORY = re.compile(
 )
 _NOTES = re.compile(r"\b(notes?|say|says|instructions?|guidelines?)\b")
 _WHICH_CODE = re.compile(
-    r"^(?:(?:which|what)(?: is| are)?(?: the)?(?: right| correct| best| icd-?10(?:-cm)?"
+    r"^(?:(?:which|what)(?: is| are)?(?: the)?(?: right| correct| best| icd[- ]?10(?:-?cm)?"
     r"| diagnosis| dx)* codes?(?: (?:do|should|would|can) (?:i|we|you) (?:use|assign|pick))?"
     r"(?: is used)?(?: for| to use for| of)"
     r"|(?:how|what) (?:do|should|would|can) (?:i|we|you) code(?: for)?"
     r"|how (?:is|are|to) (?:code|coded)(?: for)?"
-    r"|(?:icd-?10(?:-cm)? |diagnosis |dx )?codes? (?:for|of)"
+    r"|(?:icd[- ]?10(?:-?cm)? |diagnosis |dx )?codes? (?:for|of)"
+    r"|icd[- ]?10(?:-?cm)? (?:for|of)"
     r"|coding (?:for|of)|code)\b\s*"
 )
 _WHAT_IS = re.compile(
@@ -172,7 +173,7 @@ def _condition(text: str) -> str:
     articles and "a patient with", and without trailing punctuation."""
     rest = _WHICH_CODE.sub("", text.lower(), count=1)
     rest = re.sub(r"[?!.]+$", "", rest).strip(" ,:;")
-    rest = re.sub(r"\b(?:in icd-?10(?:-cm)?|please)\b", "", rest).strip()
+    rest = re.sub(r"\b(?:in icd[- ]?10(?:-?cm)?|please)\b", "", rest).strip()
     return _CONDITION_PREFIX.sub("", rest, count=1).strip()
 
 
@@ -255,6 +256,16 @@ def read_question(text: str, *, system: str = "icd10cm", code: str | None = None
     if not codes and system == "icd10cm" and re.search(r"(?<!\d)\d{4}[0-9FTU](?![\w])", text):
         # A CPT code asked about in the default system: answered in CPT, licence and all.
         return read_question(text, system="cpt", code=code)
+    if (
+        not codes
+        and system == "icd10cm"
+        and re.search(r"(?<![\w.])\d[A-Za-z0-9]{6}(?![\w.])", text)
+    ):
+        # An ICD-10-PCS code (7 characters, most sections a digit first) asked in the default
+        # system: answered in ICD-10-PCS, which says whether CodeLedger holds it.
+        pcs = named_codes(text, "icd10pcs")
+        if pcs and any(c.isalpha() for c in pcs[0]):
+            return read_question(text, system="icd10pcs", code=code)
     rest = _strip_codes(lowered, codes)
     subject = list(codes) or ([code] if code else [])
     # Two codes: the two named, or the page's code and the one named.

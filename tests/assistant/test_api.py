@@ -218,3 +218,25 @@ def test_a_cpt_licence_holder_is_told_the_cpt_code(content):
         "99213",
         "official_descriptor",
     )
+
+
+@pytest.fixture
+def no_search(settings):
+    """Search unreachable (nothing listens on port 9): only the index can answer."""
+    settings.ELASTICSEARCH_URL = "http://127.0.0.1:9"
+
+
+def test_a_word_found_only_inside_an_index_term_names_no_code(content, no_search, ask_as):
+    # "tic" is inside "asthmatic" (Asthma, J45.909): the index's word search matches it, but
+    # a coder asking about a tic must not be told to code asthma.
+    body = ask_as("free", {"question": "Which code for tic?"}).json()
+    assert body["intent"] == "which_code"
+    assert body["answer"].startswith("Neither the Alphabetic Index nor search finds “tic”")
+    assert body["citations"] == []
+
+
+def test_an_icd10pcs_code_asked_in_the_default_system_is_read_as_one(content, ask_as):
+    body = ask_as("free", {"question": "What is code 0DTJ4ZZ?"}).json()
+    assert body["intent"] == "what_is"
+    assert body["answer"].startswith("0DTJ4ZZ is not an ICD-10-PCS code in force in CodeLedger")
+    assert body["citations"] == []

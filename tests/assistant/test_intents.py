@@ -71,3 +71,20 @@ def test_a_notes_question_reads_its_topic_and_scope():
 def test_a_five_digit_code_is_read_as_cpt():
     read = read_question("What is 99213?")
     assert (read.intent, read.system, read.codes) == ("what_is", "cpt", ("99213",))
+
+
+@pytest.mark.parametrize(
+    ("question", "condition"),
+    [
+        ("icd 10 for migraine without aura", "migraine without aura"),
+        ("ICD10-CM of asthma?", "asthma"),
+    ],
+)
+def test_icd_10_written_with_a_space_or_none_asks_which_code(question, condition):
+    read = read_question(question)
+    assert (read.intent, read.condition) == ("which_code", condition)
+
+
+def test_an_icd10pcs_code_in_the_default_system_is_read_in_icd10pcs():
+    read = read_question("What is code 0DTJ4ZZ?")
+    assert (read.intent, read.system, read.codes) == ("what_is", "icd10pcs", ("0DTJ4ZZ",))
