@@ -57,3 +57,26 @@ def test_a_refused_decision_starts_with_a_capital_letter(people, nstemi):
     page = client_for(people["eve"]).post(f"/requests/{change_id}/withdraw", {"v": 1})
     assert page.status_code == 403
     assert "<p>Only the proposer (alice) can withdraw this request</p>" in page.content.decode()
+
+
+def test_the_badge_leaves_out_requests_on_a_licensed_system_the_reviewer_cannot_open(people):
+    from accounts.models import Licence, Membership, Organisation
+    from codesets.actions import code_register
+
+    code_register(
+        system="cpt", code="99213", content={"official_descriptor": "Office visit"}, source="t"
+    )
+    change_request_submit(
+        actor=actor_for(people["alice"]),
+        system="cpt",
+        code="99213",
+        base_version=1,
+        changes={"official_descriptor": "Office visit, established patient"},
+        rationale="AMA wording.",
+    )
+    catch_up("review")
+    hospital = Organisation.objects.create(name="Hospital")
+    Licence.objects.create(organisation=hospital, system="cpt")
+    Membership.objects.create(user=people["carol"], organisation=hospital)
+    assert badge(client_for(people["bob"]).get("/requests/").content.decode()) == "0"
+    assert badge(client_for(people["carol"]).get("/requests/").content.decode()) == "1"

@@ -5,7 +5,9 @@ from django import template
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
+from accounts.licensing import unlicensed_systems
 from codeledger.screens import Roles
+from codes.systems import SYSTEMS
 from review import selectors
 
 register = template.Library()
@@ -24,10 +26,11 @@ def user_roles(user) -> Roles:
     return Roles(user)
 
 
-def pending_count(username: str = "") -> int:
+def pending_count(username: str = "", hidden_systems=()) -> int:
     """Requests waiting for a decision that `username` may take: their own are left out, since
-    the four-eyes rule says someone else decides them."""
-    rows = selectors.change_requests(status="submitted")
+    the four-eyes rule says someone else decides them, and so are those of licensed systems
+    they may not open (the queue leaves them out too)."""
+    rows = selectors.change_requests(status="submitted").exclude(system__in=hidden_systems)
     if username:
         rows = rows.exclude(proposer=username)
     return rows.count()
@@ -40,11 +43,16 @@ def queue_count_badge(context, oob: bool = False):
     request = context.get("request")
     user = getattr(request, "user", None)
     username = user.get_username() if user is not None and user.is_authenticated else ""
+    hidden = (
+        unlicensed_systems(request)
+        if request is not None
+        else [name for name, system in SYSTEMS.items() if system.licensed]
+    )
     return format_html(
         '<span id="queue-count" class="badge"{}><span class="visually-hidden">: </span>{}'
         '<span class="visually-hidden"> waiting</span></span>',
         mark_safe(' hx-swap-oob="true"') if oob else "",
-        pending_count(username),
+        pending_count(username, hidden),
     )
 
 
