@@ -160,9 +160,8 @@ def check_codes(
 
 def _read(system: str, code: str, day: date, position: int) -> tuple[list[Finding], _Listed | None]:
     events = read_stream(code_stream(system, code))
-    label = get_system(system).label
     if not events:
-        return [Finding("unknown", (code,), f"{code} is not a {label} code.")], None
+        return [Finding("unknown", (code,), _unknown_message(system, code))], None
     view = code_view(events, as_of=day)
     if view is None:
         starts = in_force_from(events[0])
@@ -193,6 +192,17 @@ def _read(system: str, code: str, day: date, position: int) -> tuple[list[Findin
             )
         ], None
     return [], _Listed(position, code, compact(system, code), view.state.content)
+
+
+def _unknown_message(system: str, code: str) -> str:
+    """Why a code is unknown: CodeLedger may hold the system without the code, or not hold the
+    system at all (ICD-10-PCS and CPT are loaded only where imported), and then the code may
+    well exist: "not a CPT code" would be wrong about 99213."""
+    label = get_system(system).label
+    if not CodeEntry.objects.filter(system=system).exists():
+        return f"CodeLedger holds no {label} codes, so {code} cannot be checked."
+    article = "an" if label[0] in "AEIOU" else "a"
+    return f"{code} is not {article} {label} code in CodeLedger."
 
 
 def _below(system: str, code: str) -> list[tuple[str, str, bool]]:

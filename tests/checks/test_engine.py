@@ -225,3 +225,17 @@ def test_codes_not_in_force_are_left_out_of_the_notes(codeset):
     ]
     later = check_codes("icd10cm", ["E11.9", "E11.A"], date(2026, 10, 1))
     assert ("excludes1", ("E11.9", "E11.A")) in [(f.kind, f.codes) for f in later.findings]
+
+
+def test_an_unknown_code_is_said_to_be_missing_from_codeledger(codeset):
+    [finding] = check_codes("icd10cm", ["E11.99"], DAY).findings
+    assert finding.message == "E11.99 is not an ICD-10-CM code in CodeLedger."
+
+
+def test_a_code_of_a_system_codeledger_does_not_hold_is_not_called_unknown_to_the_system(codeset):
+    # 99213 is a CPT code; CodeLedger merely holds no CPT codes here.
+    result = check_codes("cpt", ["99213"], DAY)
+    assert [(f.kind, f.message) for f in result.findings] == [
+        ("unknown", "CodeLedger holds no CPT codes, so 99213 cannot be checked.")
+    ]
+    assert result.valid is False
