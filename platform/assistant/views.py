@@ -47,8 +47,11 @@ def assistant_page(request):
         status = 403 if context["asked"] else 200
     elif context["asked"]:
         status = _answer(request, context)
-    template = "assistant/assistant.html" + ("#answer" if fragment(request) else "")
-    response = render(request, template, context, status=status)
+    partial = fragment(request)
+    template = "assistant/assistant.html" + ("#answer" if partial else "")
+    # htmx 2 swaps only 2xx answers: a fragment carries its message (a bad question, too many
+    # questions) with 200, or the panel would show nothing; the whole page keeps its status.
+    response = render(request, template, context, status=200 if partial else status)
     patch_cache_control(response, private=True)
     patch_vary_headers(response, ["Cookie", "HX-Request"])
     return response

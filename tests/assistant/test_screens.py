@@ -40,7 +40,9 @@ def test_a_free_account_asks_from_the_panel_and_gets_the_fragment(content, reade
     )
     assert response.status_code == 200
     html = response.content.decode()
-    assert html.lstrip().startswith('<div id="casepilot-answer"')
+    # What goes inside the panel's live region, which stays (a replaced region is not read out).
+    assert html.lstrip().startswith('<div class="panel casepilot-reply">')
+    assert 'id="casepilot-answer"' not in html
     assert "<html" not in html
     # Codes in the answer link to their pages; the sources list the note's code and version.
     source = '<a href="/codes/icd10cm/N18">N18</a> <span class="muted">Code first note, version 1'
@@ -65,11 +67,26 @@ def test_a_follow_up_link_asks_as_a_whole_page(content, reader):
     ],
 )
 def test_a_bad_question_gets_a_message_and_no_answer(content, reader, question, message):
-    response = reader.post("/assistant", {"question": question}, headers={"HX-Request": "true"})
+    response = reader.post("/assistant", {"question": question})
     assert response.status_code == 400
     html = response.content.decode()
     assert message in html
     assert "Sources" not in html
+
+
+def test_a_bad_question_from_the_panel_gets_its_message_with_200(content, reader):
+    # htmx swaps only 2xx answers: with 400 the panel would show nothing at all.
+    response = reader.post(
+        "/assistant", {"question": "   ", "code": "N18.6"}, headers={"HX-Request": "true"}
+    )
+    assert response.status_code == 200
+    assert "ask a question" in response.content.decode()
+
+
+def test_the_panel_swaps_inside_a_live_region_that_stays(content, reader):
+    html = reader.get("/codes/icd10cm/J45.909").content.decode()
+    assert 'hx-target="#casepilot-answer" hx-swap="innerHTML"' in html
+    assert '<div id="casepilot-answer" class="casepilot-answer" aria-live="polite">' in html
 
 
 def test_the_code_page_panel_offers_the_question_form_to_a_free_account(content, reader):
