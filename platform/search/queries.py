@@ -275,8 +275,8 @@ def code_query(query: str):
     return Q(
         "bool",
         should=[
-            Q("term", normalised={"value": code, "boost": 100}, _name=CODE_MATCHED),
-            Q("prefix", normalised={"value": code, "boost": 20}, _name=CODE_MATCHED),
+            Q("term", normalised={"value": code, "boost": 100, "_name": CODE_MATCHED}),
+            Q("prefix", normalised={"value": code, "boost": 20, "_name": CODE_MATCHED}),
             text_query(query),
         ],
         minimum_should_match=1,
