@@ -5,6 +5,7 @@ import threading
 
 import pytest
 from django.db import connection, transaction
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from audit import integrity, tasks
@@ -129,6 +130,42 @@ def test_a_verification_runs_in_the_background_while_the_auditor_watches(
     step.release()
     expect(verification).to_contain_text("Intact.")
     assert integrity.wait_for(VerificationRun.objects.get().pk, timeout=30)
+
+
+# Elements that reach past the right edge of the screen (the nearest ones to the cause first),
+# leaving out those inside an element that scrolls sideways on its own (a .table-wrap).
+OVERFLOWING = """() => [...document.querySelectorAll('body *')]
+  .filter(e => e.getBoundingClientRect().right > document.documentElement.clientWidth + 1)
+  .filter(e => !e.closest('.table-wrap') && !e.closest('table'))
+  .map(e => e.tagName.toLowerCase() + (e.className ? '.' + e.className : '')
+       + ' ' + Math.round(e.getBoundingClientRect().right))"""
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/audit/codes/icd10cm/I21.4",
+        "/audit/codes/icd10cm/I21.4?from=1&to=2&as_of={today}",
+        "/audit/",
+        "/audit/integrity",
+        "/requests/",  # the queue's table
+        "/codes/icd10cm/I21.4",  # its History table
+    ],
+)
+def test_an_auditor_on_a_phone_never_scrolls_the_page_sideways(browsers, revised, path):
+    page = browsers.signed_in("audrey", viewport={"width": 375, "height": 800})
+    page.goto(path.format(today=timezone.localdate().isoformat()))
+    width = page.evaluate("document.documentElement.scrollWidth")
+    overflowing = page.evaluate(OVERFLOWING)
+    assert width == 375, overflowing
+    assert overflowing == []
+    # Wide tables scroll inside their own box instead.
+    for table in page.locator("main table").all():
+        assert table.evaluate(
+            "t => [t, t.closest('.table-wrap')].some("
+            "e => e && getComputedStyle(e).overflowX === 'auto')"
+        )
+    screenshot(page, "phone-" + re.sub(r"\W+", "-", path.replace("{today}", "")).strip("-"))
 
 
 def test_an_editor_reads_the_log_but_cannot_start_a_verification(browsers, revised):
