@@ -9,6 +9,7 @@ from django.core.management import call_command
 from rest_framework.test import APIClient
 
 from codesets.models import ReleaseEntry, ReleaseItem
+from events.store import read_stream
 from events.testing import assert_projection_matches_rebuild
 
 # The scenario ends with a search that waits for the index (min_position).
@@ -38,6 +39,18 @@ def test_fy2025_then_the_april_2026_release_reviewed_and_approved(people, as_use
         "from": "Sjogren syndrome with tubulo-interstitial nephropathy",
         "to": "Sjögren syndrome with tubulo-interstitial nephropathy",
     }
+
+    # FY2025 has no chapters or blocks: the release records the ones its codes lie in, with
+    # its id and date (E11 in E08-E13 of chapter 4, ... S30.1 in S30-S39 of chapter 19).
+    assert "chapters and blocks added or revised" in out.getvalue()
+    block = read_stream("section:icd10cm:E08-E13")[0].event
+    assert (block.level, block.chapter, block.release_id, block.effective_from) == (
+        "block",
+        "4",
+        str(release.release_id),
+        "2026-04-01",
+    )
+    assert read_stream("section:icd10cm:19")[0].event.release_id == str(release.release_id)
 
     again = io.StringIO()
     call_command("codes_import", "icd10cm-2026", "--only", SLICE, stdout=again)
