@@ -274,11 +274,13 @@ def _index_entry(release, condition: str):
         subterms = index_subterms(release=release, n=main.n)
         for word in rest:
             subterms = subterms.filter(search_text__contains=word)
-        chosen = next(
-            (e for e in subterms if _index_code(e) and _holds_words(e.search_text, rest)), None
-        )
-        if chosen is not None:
-            return chosen
+        coded = [e for e in subterms if _index_code(e)]
+        # The words in a subterm's own title first, then in its non-essential modifiers: "with
+        # aura (without headache)" must not answer "migraine without aura".
+        for text in (lambda e: e.path, lambda e: e.search_text):
+            chosen = next((e for e in coded if _holds_words(text(e), rest)), None)
+            if chosen is not None:
+                return chosen
     return next(
         (
             e
@@ -658,8 +660,9 @@ def _chapter_rows(system: str, scope: str, words: list[str]):
     )
     scope = scope.strip()
     chosen = None
-    if scope.isdigit() and 1 <= int(scope) <= len(labels):
-        chosen = labels[int(scope) - 1]
+    if scope.isdigit():
+        # A number names a chapter or nothing: "chapter 99" must not match "(A00-B99)".
+        chosen = labels[int(scope) - 1] if 1 <= int(scope) <= len(labels) else None
     else:
         named = _topic_words(scope)
         chosen = next(

@@ -50,7 +50,7 @@ _HISTORY = re.compile(
 )
 _NOTES = re.compile(r"\b(notes?|say|says|instructions?|guidelines?)\b")
 _WHICH_CODE = re.compile(
-    r"^(?:(?:which|what)(?: is| are)?(?: the)?(?: right| correct| best| icd[- ]?10(?:-?cm)?"
+    r"^(?:(?:which|what)(?:'s|s| is| are)?(?: the)?(?: right| correct| best| icd[- ]?10(?:-?cm)?"
     r"| diagnosis| dx)* codes?(?: (?:do|should|would|can) (?:i|we|you) (?:use|assign|pick))?"
     r"(?: is used)?(?: for| to use for| of)"
     r"|(?:how|what) (?:do|should|would|can) (?:i|we|you) code(?: for)?"
@@ -106,6 +106,9 @@ _FILLER = {
     "lookup",
     "cover",
     "covers",
+    # "is F32.9 billable": the answer says whether it is
+    "billable",
+    "reportable",
 }
 # A condition's leading words that are not part of the index term ("a patient with asthma").
 _CONDITION_PREFIX = re.compile(

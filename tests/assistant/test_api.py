@@ -8,6 +8,9 @@ from rest_framework_api_key.models import APIKey
 
 from accounts.models import Licence, Organisation, OrganisationApiKey
 from codes.models import CodeEntry
+from codesets.actions import code_register
+from events.testing import catch_up_each
+from tests.alphabetic_index.conftest import import_index
 
 pytestmark = pytest.mark.django_db
 
@@ -240,3 +243,40 @@ def test_an_icd10pcs_code_asked_in_the_default_system_is_read_as_one(content, as
     assert body["intent"] == "what_is"
     assert body["answer"].startswith("0DTJ4ZZ is not an ICD-10-PCS code in force in CodeLedger")
     assert body["citations"] == []
+
+
+MIGRAINE_INDEX = """RowID,Letter,Level,Term,See,SeeAlso,NonEssModif,Code
+1,M,0,Migraine,,,(idiopathic),G43.909
+2,M,1,with aura,,,(acute-onset) (prolonged) (typical) (without headache),G43.109
+3,M,1,without aura,,,,G43.009
+"""
+
+
+@pytest.fixture
+def migraine_index(db, tmp_path):
+    for code, descriptor in (
+        ("G43.909", "Migraine, unspecified, not intractable, without status migrainosus"),
+        ("G43.109", "Migraine with aura, not intractable, without status migrainosus"),
+        ("G43.009", "Migraine without aura, not intractable, without status migrainosus"),
+    ):
+        content = {"official_descriptor": descriptor, "billable": True}
+        code_register(system="icd10cm", code=code, content=content, source="test")
+    catch_up_each("codes", "review", "codesets")
+    path = tmp_path / "index.csv"
+    path.write_text(MIGRAINE_INDEX)
+    import_index(path)
+
+
+def test_a_word_in_a_subterm_title_wins_over_the_same_word_in_another_modifiers(
+    migraine_index, ask_as
+):
+    # "Migraine, with aura" has "(without headache)" among its modifiers: not the answer.
+    body = ask_as("free", {"question": "Which code for migraine without aura?"}).json()
+    assert cited(body) == [("G43.009", "alphabetic_index")]
+
+
+def test_a_chapter_number_beyond_the_chapters_names_none(content, ask_as):
+    # "89" is in the label "... (E00-E89)", but no chapter 89 exists.
+    body = ask_as("free", {"question": "What do the notes say about insulin in chapter 89?"})
+    assert body.json()["answer"].startswith("CodeLedger has no chapter “89”")
+    assert body.json()["citations"] == []

@@ -88,3 +88,21 @@ def test_icd_10_written_with_a_space_or_none_asks_which_code(question, condition
 def test_an_icd10pcs_code_in_the_default_system_is_read_in_icd10pcs():
     read = read_question("What is code 0DTJ4ZZ?")
     assert (read.intent, read.system, read.codes) == ("what_is", "icd10pcs", ("0DTJ4ZZ",))
+
+
+@pytest.mark.parametrize(
+    ("question", "condition"),
+    [
+        ("what's the code for acute MI", "acute mi"),
+        ("Whats the dx code for hypertension", "hypertension"),
+    ],
+)
+def test_whats_the_code_for_asks_which_code(question, condition):
+    read = read_question(question)
+    assert (read.intent, read.condition) == ("which_code", condition)
+
+
+def test_is_a_code_billable_asks_what_it_is():
+    # The what-is answer says whether the code is billable or a heading.
+    read = read_question("is F32.9 billable")
+    assert (read.intent, read.codes) == ("what_is", ("F32.9",))
