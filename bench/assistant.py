@@ -331,9 +331,8 @@ def judge(item: dict, body: dict) -> tuple[bool, list[str]]:
 
 def baseline(item: dict) -> dict:
     """A keyword lookup: the first code named (what_is), else the index's first entry."""
-    from assistant.intents import named_codes
-
     from alphabetic_index.selectors import index_release, index_search
+    from assistant.intents import named_codes
 
     codes = named_codes(item["q"], "icd10cm") or ([item["code"]] if item["code"] else [])
     if codes:

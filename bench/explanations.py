@@ -65,11 +65,10 @@ def index_paths(contents: dict) -> dict[str, list[str]]:
 
 
 def load():
-    from knowledge.bulk import Contents
-    from knowledge.management.commands.glossary_import import SEED_FILE, read_seed
-
     from codes.sections import SectionState
     from codesets.sources import read_sections, read_source
+    from knowledge.bulk import Contents
+    from knowledge.management.commands.glossary_import import SEED_FILE, read_seed
 
     contents = {code.code: code.content for code in read_source("icd10cm-2026")}
     sections = {

@@ -6,7 +6,6 @@ from functools import partial
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
-from knowledge.explain import explain, explain_cached
 from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -17,6 +16,7 @@ from codes.diff import content_diff
 from codes.redaction import attribution, redact, redact_changes
 from codes.selectors import applicable_notes, code_as_of, code_at_version, code_current
 from codes.systems import SYSTEMS
+from knowledge.explain import explain, explain_cached
 from review.selectors import code_history
 
 

@@ -10,7 +10,6 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.views.decorators.http import require_safe
-from knowledge.explain import explain_cached
 
 from accounts import meter
 from accounts.licensing import licensed_systems
@@ -21,6 +20,7 @@ from codeledger.screens import Roles, not_found
 from codes.redaction import attribution, redact, withheld_fields
 from codes.selectors import applicable_notes, code_current
 from codes.systems import SYSTEMS, get_system
+from knowledge.explain import explain_cached
 from review.selectors import code_history
 
 

@@ -4,11 +4,11 @@ common-language description is (the meter, licences)."""
 
 import pytest
 from django.test import Client
-from knowledge.explain import explain
 from rest_framework.test import APIClient
 
 from codesets.actions import code_register
 from events.testing import catch_up_each
+from knowledge.explain import explain
 from tests.codes.fractures import register_fractures
 from tests.conftest import make_user
 from tests.reference.test_applicable_notes import API, PAGE, api_key_client
