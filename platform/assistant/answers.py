@@ -59,6 +59,7 @@ _VISIT_SYNONYMS = {
     "sequelae": "sequela",
 }
 _STOP = {"a", "an", "the", "of", "for", "with", "and", "or", "to", "in", "on", "at", "is"}
+_CONNECTORS = {"due"}
 
 
 @dataclass
@@ -266,7 +267,9 @@ def _index_entry(release, condition: str):
         main = next((m for m in mains[:20] if _first_segment(m.path) == main_word), None)
         if main is None:
             continue
-        rest = [w for w in words if w not in main_word.split()]
+        # "due to" joins a condition to its cause, which the index often lists right under the
+        # main term without those words ("Sepsis, Escherichia coli"), so "due" is not sought.
+        rest = [w for w in words if w not in main_word.split() and w not in _CONNECTORS]
         if not rest:
             if _index_code(main):
                 return main

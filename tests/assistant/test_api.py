@@ -2,7 +2,6 @@
 codes and notes relied on cited; who may ask; bad input refused with a problem."""
 
 import pytest
-from knowledge.explain import explain
 from rest_framework.test import APIClient
 from rest_framework_api_key.models import APIKey
 
@@ -10,6 +9,7 @@ from accounts.models import Licence, Organisation, OrganisationApiKey
 from codes.models import CodeEntry
 from codesets.actions import code_register
 from events.testing import catch_up_each
+from knowledge.explain import explain
 from tests.alphabetic_index.conftest import import_index
 
 pytestmark = pytest.mark.django_db
@@ -249,6 +249,12 @@ MIGRAINE_INDEX = """RowID,Letter,Level,Term,See,SeeAlso,NonEssModif,Code
 1,M,0,Migraine,,,(idiopathic),G43.909
 2,M,1,with aura,,,(acute-onset) (prolonged) (typical) (without headache),G43.109
 3,M,1,without aura,,,,G43.009
+4,N,0,Newborn,,,,
+5,N,1,sepsis,,,,P36.9
+6,N,2,due to,,,,
+7,N,3,Escherichia coli,,,,P36.4
+8,S,0,Sepsis,,,(generalized),A41.9
+9,S,1,Escherichia coli,,,(E. coli),A41.51
 """
 
 
@@ -258,6 +264,10 @@ def migraine_index(db, tmp_path):
         ("G43.909", "Migraine, unspecified, not intractable, without status migrainosus"),
         ("G43.109", "Migraine with aura, not intractable, without status migrainosus"),
         ("G43.009", "Migraine without aura, not intractable, without status migrainosus"),
+        ("P36.9", "Bacterial sepsis of newborn, unspecified"),
+        ("P36.4", "Sepsis of newborn due to Escherichia coli"),
+        ("A41.9", "Sepsis, unspecified organism"),
+        ("A41.51", "Sepsis due to Escherichia coli [E. coli]"),
     ):
         content = {"official_descriptor": descriptor, "billable": True}
         code_register(system="icd10cm", code=code, content=content, source="test")
@@ -280,3 +290,10 @@ def test_a_chapter_number_beyond_the_chapters_names_none(content, ask_as):
     body = ask_as("free", {"question": "What do the notes say about insulin in chapter 89?"})
     assert body.json()["answer"].startswith("CodeLedger has no chapter “89”")
     assert body.json()["citations"] == []
+
+
+def test_due_to_is_not_sought_in_the_subterm_of_the_cause(migraine_index, ask_as):
+    # The index lists "Sepsis, Escherichia coli" without "due to"; the word search would
+    # otherwise find "Newborn, sepsis, due to, Escherichia coli" (P36.4), a newborn's code.
+    body = ask_as("free", {"question": "which code for sepsis due to e coli"}).json()
+    assert cited(body) == [("A41.51", "alphabetic_index")]
