@@ -39,7 +39,7 @@ from codeledger.screens import (
     require_roles,
     screen,
 )
-from codes.content import empty_content
+from codes.content import FIELDS, empty_content
 from codes.diff import content_diff, field_diff
 from codes.selectors import code_at_version, load_code
 from codes.systems import SYSTEMS, get_system
@@ -115,6 +115,11 @@ def propose(request, system, code):
                 return redirect("review:request", written.change_request.change_id)
     else:
         initial = ProposalForm.initial_for(current.content, current.version, current.system)
+        # A start from the code page's generated explanation: the text to rewrite, proposed
+        # only where no reviewed description exists (it never replaces one unasked).
+        start = request.GET.get("common_description", "")[: FIELDS["common_description"].max_length]
+        if start.strip() and not current.content.get("common_description"):
+            initial["common_description"] = start
         form = ProposalForm(initial=initial, system=current.system)
     # A form shown again with its messages is a normal page (200); a stale base is a conflict.
     status = 409 if stale else 200

@@ -2,6 +2,7 @@
 
 import pytest
 
+from codes.content import empty_content
 from codesets.actions import code_register
 from events.models import Event
 from review.models import ChangeRequestEntry
@@ -127,3 +128,25 @@ def test_a_bad_new_code_is_named_next_to_its_field_and_writes_nothing(
 def test_only_proposers_open_the_new_code_screen(client, people, nstemi):
     client.force_login(people["audrey"])
     assert client.get("/codes/new").status_code == 403
+
+
+def _register_i21_9(common_description: str = "") -> None:
+    content = {**empty_content(), "official_descriptor": "Acute myocardial infarction, unspecified"}
+    content["common_description"] = common_description
+    code_register(system="icd10cm", code="I21.9", content=content, source="test", release="FY2025")
+
+
+def test_a_start_from_the_generated_explanation_prefills_an_empty_description(editor):
+    """The code page's "Write a reviewed description from this text" opens the form with the
+    generated text in place; nothing is written until the editor sends it."""
+    _register_i21_9()
+    before = Event.objects.count()
+    page = editor.get("/codes/icd10cm/I21.9/propose", {"common_description": "A heart attack."})
+    assert page.context["form"]["common_description"].value() == "A heart attack."
+    assert Event.objects.count() == before
+
+
+def test_a_start_never_replaces_a_reviewed_description(editor):
+    _register_i21_9(common_description="Reviewed words.")
+    page = editor.get("/codes/icd10cm/I21.9/propose", {"common_description": "Generated words."})
+    assert page.context["form"]["common_description"].value() == "Reviewed words."
