@@ -106,12 +106,12 @@ def test_a_misspelt_query_is_corrected(codes_then_index, client):
     assert codes(answer)[0] == "J18.9"
 
 
-@pytest.mark.parametrize("typed", ["numonia", "pnemona"])
-def test_a_seven_letter_misspelling_is_corrected_though_shaped_like_a_pcs_code(
+@pytest.mark.parametrize("typed", ["pnemona", "bneumonia"])
+def test_a_misspelling_of_seven_letters_or_of_the_first_letter_is_corrected(
     codes_then_index, client, typed
 ):
-    """Seven letters is the shape of an ICD-10-PCS code; without a digit it is searched as
-    words and corrected, a wrong first letter ("numonia") included."""
+    """Seven letters is the shape of an ICD-10-PCS code: without a digit it is searched as
+    words and corrected ("pnemona"); so is a wrong first letter ("bneumonia")."""
     answer = search(client, typed)
     assert answer["corrected_query"] == "pneumonia"
     assert codes(answer)[0] == "J18.9"
