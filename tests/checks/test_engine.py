@@ -4,8 +4,8 @@ one answer a coder relies on."""
 from datetime import date
 
 import pytest
-from checks.engine import check_codes
 
+from checks.engine import check_codes
 from tests.checks.codeset import (
     ASTHMA_COPD,
     CKD_LEAD,

@@ -1,5 +1,7 @@
 """The /check screen without JavaScript (whole pages) and with htmx (the results fragment)."""
 
+import re
+
 import pytest
 from django.test import Client
 
@@ -78,3 +80,27 @@ def test_a_bad_date_is_a_message(codeset):
     page = check(codes="E11.9", system="icd10cm", date_of_service="2026-02-30")
     assert page.status_code == 400
     assert "Enter a valid date." in page.content.decode()
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {},
+        {"codes": "E11..9x!", "system": "icd10cm"},
+        {"codes": "E11.9", "system": "icd10cm", "date_of_service": "2026-13-45"},
+    ],
+)
+def test_every_field_description_a_screen_reader_follows_is_on_the_page(codeset, params):
+    # Django points aria-describedby at <id>_helptext and <id>_error: both must exist, or a
+    # screen reader reads neither the help nor what is wrong when the field is focused.
+    html = check(**params).content.decode()
+    described = {i for ids in re.findall(r'aria-describedby="([^"]+)"', html) for i in ids.split()}
+    assert described
+    assert {i for i in described if f'id="{i}"' not in html} == set()
+
+
+def test_the_findings_table_scrolls_in_a_region_reached_by_keyboard(codeset):
+    html = check(codes="E10.9\nE11.9", system="icd10cm", date_of_service="2026-05-01")
+    assert '<div class="table-wrap" tabindex="0" role="region" aria-labelledby="check-title">' in (
+        html.content.decode()
+    )

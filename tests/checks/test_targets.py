@@ -2,6 +2,7 @@
 writes them (texts copied from the April 2026 tabular). Pure: no database."""
 
 import pytest
+
 from checks.targets import covering, note_targets
 
 
