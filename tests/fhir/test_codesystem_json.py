@@ -1,11 +1,11 @@
-"""Reading a FHIR CodeSystem resource into import rows (fhir.codesystem_json): pure, no
+"""Reading a FHIR CodeSystem resource into import rows (codesets.readers.fhir_json): pure, no
 database. The system is a fixture of our own invention, not anyone's code set."""
 
 from datetime import date
 
 import pytest
 
-from fhir.codesystem_json import (
+from codesets.readers.fhir_json import (
     DESIGNATION_USE,
     ConceptRow,
     MalformedCodeSystem,

@@ -1,7 +1,7 @@
 """Reading a FHIR R4 CodeSystem resource (JSON) into the rows a code-set import registers: for
-bring-your-own code sets (issue #25), whose importer (`codes_import --format fhir`) maps each
-row to a code's content and sends it through the usual event pipeline. Pure: no database, no
-Django.
+bring-your-own code sets (issue #25), whose importer (`codes_import_file --format fhir`,
+codesets.files) maps each row to a code's content and sends it through the usual event pipeline.
+Pure: no database, no Django.
 
 A concept's parent is the concept it is nested in (`concept.concept`), or its `parent`
 property; `notSelectable` makes a header; `status` (`active`, `retired`, `deprecated`: read as
