@@ -52,6 +52,9 @@ class CodeEntry(models.Model):
         indexes = [
             models.Index(fields=["system", "normalised"], name="editorial_code_normalised"),
             models.Index(fields=["next_change_on"], name="editorial_code_next_change"),
+            # A code's children are found by parent (HCPCS, CPT and custom codes have no
+            # dotted prefix to match).
+            models.Index(fields=["system", "parent"], name="editorial_code_parent"),
         ]
 
     def __str__(self):
