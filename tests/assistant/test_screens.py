@@ -4,6 +4,8 @@ its sources; guests see "Register to view content"; a bad question gets a messag
 import pytest
 from django.test import Client
 
+from assistant.templatetags.casepilot import citation_label
+
 pytestmark = pytest.mark.django_db
 
 GATE = "Register to view content"
@@ -101,3 +103,16 @@ def test_the_code_page_panel_shows_a_guest_the_gate(content):
     panel = html[html.index("CasePilot: have a question about this code?") :]
     assert GATE in panel
     assert 'name="question"' not in panel
+
+
+@pytest.mark.parametrize(
+    ("field", "label"),
+    [
+        ("notes.excludes1", "Excludes1 note"),
+        ("notes.general", "General notes"),
+        ("notes.inclusion_terms", "Inclusion terms"),
+        ("official_descriptor", "descriptor"),
+    ],
+)
+def test_a_citation_field_reads_as_plain_words(field, label):
+    assert citation_label(field) == label

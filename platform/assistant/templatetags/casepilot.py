@@ -20,5 +20,7 @@ FIELD_LABELS = {
 def citation_label(field_name: str) -> str:
     if field_name.startswith("notes."):
         kind = field_name.removeprefix("notes.")
-        return f"{NOTE_LABELS.get(kind, kind.replace('_', ' '))} note"
+        label = NOTE_LABELS.get(kind, kind.replace("_", " "))
+        # "General notes" and "Inclusion terms" say what they are: no "General notes note".
+        return label if label.endswith(("notes", "terms")) else f"{label} note"
     return FIELD_LABELS.get(field_name, field_name.replace("_", " "))
