@@ -288,7 +288,11 @@ def _index_entry(release, condition: str):
         (
             e
             for e in index_search(release=release, term=condition, limit=MAX_LISTED)
-            if _index_code(e) and _holds_words(e.search_text, words)
+            if _index_code(e)
+            and _holds_words(e.search_text, words)
+            # Words found only in another term's modifiers do not name it: "dog bite" is in
+            # "Pasteurella, septica (cat bite) (dog bite)", an infection, not the bite.
+            and any(_holds_words(e.path, [word]) for word in words)
         ),
         None,
     )

@@ -255,6 +255,7 @@ MIGRAINE_INDEX = """RowID,Letter,Level,Term,See,SeeAlso,NonEssModif,Code
 7,N,3,Escherichia coli,,,,P36.4
 8,S,0,Sepsis,,,(generalized),A41.9
 9,S,1,Escherichia coli,,,(E. coli),A41.51
+10,P,0,Pasteurellosis,,,(cat bite) (dog bite),A28.0
 """
 
 
@@ -268,6 +269,7 @@ def migraine_index(db, tmp_path):
         ("P36.4", "Sepsis of newborn due to Escherichia coli"),
         ("A41.9", "Sepsis, unspecified organism"),
         ("A41.51", "Sepsis due to Escherichia coli [E. coli]"),
+        ("A28.0", "Pasteurellosis"),
     ):
         content = {"official_descriptor": descriptor, "billable": True}
         code_register(system="icd10cm", code=code, content=content, source="test")
@@ -297,3 +299,10 @@ def test_due_to_is_not_sought_in_the_subterm_of_the_cause(migraine_index, ask_as
     # otherwise find "Newborn, sepsis, due to, Escherichia coli" (P36.4), a newborn's code.
     body = ask_as("free", {"question": "which code for sepsis due to e coli"}).json()
     assert cited(body) == [("A41.51", "alphabetic_index")]
+
+
+def test_words_only_in_another_terms_modifiers_name_no_code(migraine_index, no_search, ask_as):
+    # "(dog bite)" qualifies Pasteurellosis, an infection: not the code for a dog bite.
+    body = ask_as("free", {"question": "which code for dog bite"}).json()
+    assert body["answer"].startswith("Neither the Alphabetic Index nor search finds “dog bite”")
+    assert body["citations"] == []
