@@ -272,7 +272,11 @@ def release_list(request):
         {"entry": entry, "system_label": getattr(SYSTEMS.get(entry.system), "label", entry.system)}
         for entry in page.object_list
     ]
-    return render(request, "codesets/list.html", {"page": page, "rows": rows})
+    return render(
+        request,
+        "codesets/list.html",
+        {"page": page, "rows": rows, "can_import": Roles(request.user).admin},
+    )
 
 
 @screen
