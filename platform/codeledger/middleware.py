@@ -1,14 +1,15 @@
 """Request ids (taken from X-Request-ID or made, echoed back, carried into event meta, log lines
-and Celery tasks), methods the API does not have, the latency of search requests, and
-read-replica reads."""
+and Celery tasks), methods the API does not have, a busy database, the latency of search
+requests, and read-replica reads."""
 
 import re
 import time
 import uuid
 
 from django.conf import settings
+from django.template.response import TemplateResponse
 
-from codeledger.problems import problem_response
+from codeledger.problems import BUSY_DETAIL, BUSY_RETRY_AFTER, database_busy, problem_response
 from codeledger.routers import replica_configured, replica_reads
 from events.context import event_meta
 
@@ -59,6 +60,28 @@ class ApiMethodNotAllowedMiddleware:
             return None
         response = problem_response(405, f'method "{request.method}" not allowed here')
         response["Allow"] = ", ".join(m.upper() for m in allowed)
+        return response
+
+
+class DatabaseBusyMiddleware:
+    """A screen or a plain view whose write waited too long for the database answers 503 with
+    Retry-After (a page that says to try again, or a problem under /api/), never a 500. DRF
+    views get the same answer from codeledger.problems.exception_handler."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not database_busy(exception):
+            return None
+        if request.path.startswith("/api/"):
+            response = problem_response(503, BUSY_DETAIL, slug="busy")
+        else:
+            response = TemplateResponse(request, "503.html", status=503)
+        response["Retry-After"] = BUSY_RETRY_AFTER
         return response
 
 

@@ -71,6 +71,21 @@ class ProblemError(Exception):
         self.headers, self.extra = headers or {}, extra
 
 
+BUSY_DETAIL = "the database is busy; please retry shortly"
+BUSY_RETRY_AFTER = "5"
+
+
+def database_busy(exc: BaseException) -> bool:
+    """A write waited longer than the database lets it: PostgreSQL's lock_timeout (the append
+    lock held by a long import or a stuck session) or SQLite's busy timeout ("database is
+    locked": one writer at a time in the embedded default). The request did nothing; the same
+    request later will work, so it is a 503 with Retry-After, not a 500."""
+    if not isinstance(exc, OperationalError):
+        return False
+    message = str(exc)
+    return "lock timeout" in message or "database is locked" in message
+
+
 def _field_errors(detail) -> dict:
     if isinstance(detail, dict):
         return {
@@ -103,14 +118,8 @@ def exception_handler(exc, context):
             expected_version=expected,
             current_version=exc.actual,
         )
-    if isinstance(exc, OperationalError) and "lock timeout" in str(exc):
-        # The append lock was held longer than lock_timeout (a long import, a stuck session).
-        return problem(
-            503,
-            "the event store is busy; please retry shortly",
-            slug="busy",
-            headers={"Retry-After": "5"},
-        )
+    if database_busy(exc):
+        return problem(503, BUSY_DETAIL, slug="busy", headers={"Retry-After": BUSY_RETRY_AFTER})
     if isinstance(exc, RequestDataTooBig):
         # 413, not Django's plain 400: the request is well formed, only larger than we take,
         # and a client can tell that apart (send less, or in parts) by the status alone.
