@@ -113,6 +113,8 @@ class Stack:
             f"EVENT_SEAL_KEYS={os.environ.get('EVENT_SEAL_KEYS') or _new_seal_key()}",
             "ALLOWED_HOSTS=localhost,127.0.0.1",
             f"CSRF_TRUSTED_ORIGINS=http://localhost:{web},http://127.0.0.1:{web}",
+            "# Where links in mails point.",
+            f"SITE_URL=http://localhost:{web}",
             "# Plain HTTP on this machine; behind a TLS proxy set this to true.",
             "SECURE_SSL_REDIRECT=false",
             f"DATABASE_URL=postgres://codeledger:{password}@127.0.0.1:{ports['POSTGRES_PORT']}"
@@ -303,12 +305,13 @@ class Stack:
             log_file=self.log_dir / "web.log",
         )
         if load_data:
-            # First start: ICD-10-CM (about 4 minutes; the worker indexes it as it lands) and
-            # the curated lay terms. Later starts change nothing. No demo logins in production
-            # mode: `prodstack.py manage createsuperuser` makes the first one.
+            # First start: ICD-10-CM (about 4 minutes; the worker indexes it as it lands), its
+            # index, the curated lay terms and the glossary. Later starts change nothing. No demo
+            # logins in production mode: `prodstack.py manage createsuperuser` makes the first.
             self.manage(env, "codes_import", "icd10cm-2026", "--if-empty")
             self.manage(env, "index_import", "--if-empty")
             self.manage(env, "lay_terms_import")
+            self.manage(env, "glossary_import")
         log(
             f"CodeLedger (production settings) at http://localhost:{values['PORT']}/ "
             f"- worker and beat running; logs in {self.log_dir}; `make stop` stops it all. "

@@ -19,6 +19,8 @@ if [ -n "${es_started:-}" ]; then wait "$es_started"; fi
 "$PY" manage.py index_import --if-empty
 # Curated lay terms and abbreviations, as reviewed change requests (re-runs change nothing).
 "$PY" manage.py lay_terms_import
+# The glossary the explanations use (reviewed content, platform/knowledge/data/glossary.csv).
+"$PY" manage.py glossary_import
 "$PY" manage.py demo_users
 echo "CodeLedger: http://127.0.0.1:${PORT:-8000}/  (API docs: /api/docs/, health: /healthz)"
 "$PY" manage.py runserver "127.0.0.1:${PORT:-8000}"

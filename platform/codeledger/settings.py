@@ -147,6 +147,8 @@ MIDDLEWARE = [
     "codeledger.middleware.RequestIdMiddleware",
     # A method no API view has is a 405 problem before authentication (DRF checks it after).
     "codeledger.middleware.ApiMethodNotAllowedMiddleware",
+    # A write that waited too long for the database: 503 with Retry-After, never a 500.
+    "codeledger.middleware.DatabaseBusyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -274,6 +276,8 @@ AUTHENTICATION_BACKENDS = [
 ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
 # What the site calls itself in mails and their subjects (accounts.adapter), not the host name.
 SITE_NAME = env.str("SITE_NAME", default="CodeLedger")
+# Where links in mails point (review mails): the address people reach the site at.
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 # People are shown by the name they chose, else the address they signed up with (accounts.names).
 ACCOUNT_USER_DISPLAY = "accounts.names.user_display"
 # People sign up with an email address; staff and demo logins keep signing in by username.
@@ -393,6 +397,13 @@ REST_FRAMEWORK = {
         "search_anon": env.str("THROTTLE_ANON", default="120/min"),
         "search_user": env.str("THROTTLE_USER", default="1200/min"),
         "search_key": env.str("THROTTLE_API_KEY", default="6000/min"),
+        # A check of 100 codes reads a few hundred streams, about what ten lookups cost.
+        "check_anon": env.str("THROTTLE_CHECK_ANON", default="30/min"),
+        "check_user": env.str("THROTTLE_CHECK_USER", default="120/min"),
+        "check_key": env.str("THROTTLE_CHECK_API_KEY", default="600/min"),
+        # A CasePilot answer costs a few reads, about what a search costs.
+        "assistant_user": env.str("THROTTLE_ASSISTANT_USER", default="60/min"),
+        "assistant_key": env.str("THROTTLE_ASSISTANT_API_KEY", default="600/min"),
     },
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }

@@ -22,8 +22,20 @@ VALUES = {
 }
 # Not part of the product's records: Django's admin (is_staff people only, its own login),
 # account pages (an auditor manages their own account), and the chain verification, which
-# auditors run by design (it writes no event: tests/audit/test_integrity.py).
-EXEMPT = ("admin/", "accounts/", "audit/integrity/verify", "api/v1/audit/integrity/verifications")
+# auditors run by design (it writes no event: tests/audit/test_integrity.py), and the reads
+# that take a body (CasePilot's questions, a code list check, FHIR operations by POST), which
+# auditors use like anyone and which write nothing (tests/assistant, tests/checks, tests/fhir).
+EXEMPT = (
+    "admin/",
+    "accounts/",
+    "audit/integrity/verify",
+    "api/v1/audit/integrity/verifications",
+    "api/v1/assistant/ask",
+    "assistant",
+    "api/v1/codes/check",
+    "check",
+    "fhir/",
+)
 
 
 def routes(patterns=None, prefix=""):
