@@ -407,6 +407,8 @@ def excludes_between(system: str, first: str, second: str) -> list[tuple[dict, s
 
 
 def together(question: Question, reading: Reading) -> Answer:
+    if len(question.codes) > 2:
+        return _together_each_pair(question, reading)
     first, second = (reading.entry(question.system, code) for code in question.codes[:2])
     for code, entry in zip(question.codes, (first, second), strict=False):
         if entry is None:
@@ -450,6 +452,42 @@ def together(question: Question, reading: Reading) -> Answer:
             ask_followup(f"What must be coded first with {first.code}?", first.code),
         ],
     )
+
+
+def _together_each_pair(question: Question, reading: Reading) -> Answer:
+    """Three or more codes: the answer for the pair an Excludes1 note keeps apart (else one an
+    Excludes2 note names), so "I10, E11.9 and E10.9" is not answered for I10 and E11.9 only."""
+    codes = question.codes
+    for code in codes:
+        if reading.entry(question.system, code) is None:
+            return _missing(question, code)
+    pairs = [(a, b) for i, a in enumerate(codes) for b in codes[i + 1 :]]
+    found = {pair: excludes_between(question.system, *pair) for pair in pairs}
+    chosen = next((p for p in pairs if any(n["kind"] == "excludes1" for n, _, _ in found[p])), None)
+    chosen = chosen or next((p for p in pairs if found[p]), None)
+    listed = ", ".join(codes)
+    if chosen is None:
+        for code in codes:
+            reading.cite(reading.entry(question.system, code), "notes")
+        return Answer(
+            f"Nothing in the notes stops it: no Excludes1 or Excludes2 note that applies to any "
+            f"of {listed} (their own notes or those of their parent codes) names another of "
+            "them. They may be reported together when all are documented.",
+            "together",
+            reading.citations,
+            [{"kind": "search", "text": "Check the list", "url": _check_url(question)}],
+        )
+    answer = together(Question("together", question.system, chosen), reading)
+    answer.answer += f" (Every pair of {listed} was read; the check lists all its findings.)"
+    answer.followups.insert(
+        0, {"kind": "search", "text": "Check the list", "url": _check_url(question)}
+    )
+    return answer
+
+
+def _check_url(question: Question) -> str:
+    params = {"codes": "\n".join(question.codes), "system": question.system}
+    return f"{reverse('checks:check')}?{urlencode(params)}"
 
 
 def _differing_words(ours: str, theirs: str) -> list[str]:

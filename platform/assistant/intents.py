@@ -278,7 +278,8 @@ def read_question(text: str, *, system: str = "icd10cm", code: str | None = None
         # "which code for vitamin B12 deficiency": B12 is a word of the condition, not a code.
         return Question("which_code", system, condition=_condition(lowered))
     if len(pair) == 2 and _TOGETHER.search(rest):
-        return Question("together", system, tuple(pair))
+        # Three or more codes named: every pair is read, not the first two only.
+        return Question("together", system, tuple(codes if len(codes) > 2 else pair))
     if len(pair) == 2 and (_COMPARE.search(rest) or re.search(r"\bor\b", rest)):
         return Question("compare", system, tuple(pair))
     if subject and _NOTES.search(rest) and (_SCOPE.search(rest) or _SCOPE_AFTER.search(rest)):

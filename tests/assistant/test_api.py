@@ -306,3 +306,21 @@ def test_words_only_in_another_terms_modifiers_name_no_code(migraine_index, no_s
     body = ask_as("free", {"question": "which code for dog bite"}).json()
     assert body["answer"].startswith("Neither the Alphabetic Index nor search finds “dog bite”")
     assert body["citations"] == []
+
+
+def test_three_codes_together_reads_every_pair_not_the_first_two(content, ask_as):
+    # J45.909 and E11.9 are fine together; E11.9 and E10.9 are not.
+    body = ask_as("free", {"question": "Can J45.909, E11.9 and E10.9 be coded together?"}).json()
+    assert body["intent"] == "together"
+    assert body["answer"].startswith("No. E11.9 and E10.9 may not be reported together.")
+    assert "Every pair of J45.909, E11.9, E10.9 was read" in body["answer"]
+    assert body["followups"][0]["url"] == "/check?codes=J45.909%0AE11.9%0AE10.9&system=icd10cm"
+
+
+def test_three_codes_no_note_keeps_apart_may_be_reported_together(content, ask_as):
+    body = ask_as("free", {"question": "Can J45.909, N18.6 and E11.9 be coded together?"}).json()
+    assert body["answer"].startswith(
+        "Nothing in the notes stops it: no Excludes1 or Excludes2 note that applies to any of "
+        "J45.909, N18.6, E11.9"
+    )
+    assert cited(body) == [("J45.909", "notes"), ("N18.6", "notes"), ("E11.9", "notes")]
