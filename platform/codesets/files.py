@@ -24,7 +24,7 @@ from codesets.importing import (
     propose_release,
     system_has_codes,
 )
-from codesets.readers.csv_file import MalformedCsv, read_csv
+from codesets.readers.csv_file import MalformedCsv, fields_given, read_csv
 from codesets.readers.fhir_json import ConceptRow, MalformedCodeSystem, read_concepts, read_header
 from codesets.sources import SourceCode
 
@@ -123,7 +123,8 @@ def import_file(
     """Import a code-set file: a first import (codesets.importing.ImportSummary) when the
     system has no codes yet or this release registered them, else a release change set to
     review (ReleaseSummary). A release leaves out the codes the file marks retired, so they
-    become retired items of the change set."""
+    become retired items of the change set, and is compared only on the fields its file gives
+    (a CSV without a `short_descriptor` column does not empty every short descriptor)."""
     codes = read_file(Path(path), system=system, file_format=file_format)
     source = f"{system}-{file_format}-file"
     if not system_has_codes(system) or first_import_of(system, source=source, release=release):
@@ -135,12 +136,17 @@ def import_file(
             effective_from=effective_from,
             progress=progress,
         )
+    provides = PROVIDES
+    if file_format == "csv":  # a column the file leaves out is not a change to its field
+        with Path(path).open(encoding="utf-8", newline="") as lines:
+            given = fields_given(lines)
+        provides = tuple(name for name in PROVIDES if name in given)
     return propose_release(
         lambda: (code for code in codes if code.content["status"] != "retired"),
         system=system,
         source=source,
         release=release,
-        provides=PROVIDES,
+        provides=provides,
         effective_from=effective_from,
         progress=progress,
     )

@@ -38,7 +38,8 @@ class ImportFileForm(forms.Form):
     effective_from = forms.DateField(
         label="In force from",
         required=False,
-        help_text="YYYY-MM-DD; empty: from the day it is approved",
+        help_text="YYYY-MM-DD; empty: from the day of a first import, or of the approval "
+        "of a later release's items",
         widget=forms.DateInput(attrs={"type": "date"}),
     )
     file = forms.FileField(label="File")

@@ -169,3 +169,18 @@ def test_licensed_cpt_text_from_a_file_is_shown_only_to_licence_holders(tmp_path
     assert text not in anonymous.get("/api/v1/codes/cpt/99991").content.decode()
     assert text not in anonymous.get("/codes/cpt/99991").content.decode()
     assert licensed.get("/api/v1/codes/cpt/99991").json()["content"]["official_descriptor"] == text
+
+
+def test_a_release_without_a_column_does_not_revise_that_field(tmp_path):
+    run(DATA / "hcpcs_fixture_r1.csv", "hcpcs", "csv", "2026-Q1")
+    narrow = [
+        "code,display,parent,status",
+        "Z9000,FIXTURE supplies of invented kinds (header),,active",
+        '"Z9001","FIXTURE invented gauze roll, sterile, per roll",Z9000,active',
+        "Z9002,FIXTURE invented foam wedge for positioning,Z9000,active",
+        "Z9003,FIXTURE invented cold pack,Z9000,active",
+        "Z9004,FIXTURE invented heel protector,Z9000,active",
+    ]
+    run(write(tmp_path, "narrow.csv", "\n".join(narrow) + "\n"), "hcpcs", "csv", "2026-Q2")
+    # Same descriptors and parents; no short descriptor or billable column: nothing to review.
+    assert not ReleaseItem.objects.exists()

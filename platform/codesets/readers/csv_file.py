@@ -59,6 +59,26 @@ def _columns(header: list[str] | None) -> list[str]:
     return columns
 
 
+# The content fields each column fills (what a later release of the file can be compared on).
+COLUMN_FIELDS = {
+    "display": "official_descriptor",
+    "short_display": "short_descriptor",
+    "parent": "parent",
+    "selectable": "billable",
+    "status": "status",
+    "lay_terms": "lay_terms",
+}
+
+
+def fields_given(lines: Iterable[str]) -> set[str]:
+    """The content fields the file's columns give (its header line, read alone)."""
+    return {
+        COLUMN_FIELDS[column]
+        for column in _columns(next(csv.reader(lines), None))
+        if column in COLUMN_FIELDS
+    }
+
+
 def _text(value: str, line: int, column: str, *, required: bool = False) -> str:
     value = (value or "").strip()
     if required and not value:
