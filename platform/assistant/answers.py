@@ -782,9 +782,13 @@ def notes_topic(question: Question, reading: Reading) -> Answer:
         for note in noted
         if all(re.search(rf"\b{re.escape(w)}", note["text"], re.IGNORECASE) for w in words)
     ]
+    # "what do the notes say in chapter 10" names no topic: every note is listed.
+    about = f" about “{question.topic}”" if question.topic else ""
     if not matching:
         return Answer(
-            f"No note on {where} mentions “{question.topic}”.",
+            f"No note on {where} mentions “{question.topic}”."
+            if question.topic
+            else f"{where} has no notes.",
             "notes_topic",
             followups=[search_followup(question.topic or where)],
         )
@@ -796,7 +800,7 @@ def notes_topic(question: Question, reading: Reading) -> Answer:
     )
     more = len(matching) - MAX_LISTED
     return Answer(
-        f"What the notes on {where} say about “{question.topic}”: {lines}."
+        f"What the notes on {where} say{about}: {lines}."
         + (f" And {more} more." if more > 0 else ""),
         "notes_topic",
         reading.citations,

@@ -324,3 +324,10 @@ def test_three_codes_no_note_keeps_apart_may_be_reported_together(content, ask_a
         "J45.909, N18.6, E11.9"
     )
     assert cited(body) == [("J45.909", "notes"), ("N18.6", "notes"), ("E11.9", "notes")]
+
+
+def test_notes_asked_without_a_topic_are_listed_without_an_empty_one(content, ask_as):
+    body = ask_as("free", {"question": "What do the notes say in category J45?"}).json()
+    assert body["intent"] == "notes_topic"
+    assert body["answer"].startswith("What the notes on J45 say: ")
+    assert "“”" not in body["answer"]
