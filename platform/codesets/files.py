@@ -78,6 +78,7 @@ def read_file(path: Path, *, system: str, file_format: str) -> list[FileCode]:
         raise MalformedFile(f"unknown format {file_format!r} (known: {', '.join(FORMATS)})")
     code_system = get_system(system)
     codes: list[FileCode] = []
+    first_at: dict[str, str] = {}  # code as the system writes it -> where it was first
     try:
         for row in _rows(path, file_format):
             where = row.path
@@ -95,14 +96,16 @@ def read_file(path: Path, *, system: str, file_format: str) -> list[FileCode]:
                     else error.messages
                 )
                 raise MalformedFile(f"{where}: {messages[0]}") from None
+            if code in first_at:  # e.g. z9001 and Z9001: one HCPCS code
+                raise MalformedFile(f"{where}: {code} is given twice (first at {first_at[code]})")
+            first_at[code] = where
             codes.append(FileCode(system, code, content, where=where))
     except (MalformedCsv, MalformedCodeSystem) as error:
         raise MalformedFile(str(error)) from None
     except OSError as error:
         raise MalformedFile(f"cannot read {path}: {error.strerror}") from None
-    known = {code.code for code in codes}
     for code in codes:
-        if code.content["parent"] and code.content["parent"] not in known:
+        if code.content["parent"] and code.content["parent"] not in first_at:
             raise MalformedFile(
                 f"{code.where}: parent {code.content['parent']} is not a code of the file"
             )

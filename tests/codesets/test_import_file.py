@@ -135,6 +135,13 @@ def test_a_malformed_csv_changes_nothing_and_names_the_line(tmp_path, lines, mes
     assert Event.objects.count() == 0
 
 
+def test_a_code_given_twice_in_two_spellings_is_malformed(tmp_path):
+    lines = ["code,display", "Z9001,FIXTURE one", "z9001,FIXTURE the same code"]
+    with pytest.raises(CommandError, match="line 3: Z9001 is given twice \\(first at line 2\\)"):
+        run(write(tmp_path, "twice.csv", "\n".join(lines) + "\n"), "hcpcs", "csv")
+    assert Event.objects.count() == 0
+
+
 def test_a_malformed_fhir_resource_changes_nothing_and_names_the_json_path(tmp_path):
     resource = json.loads((DATA / "custom_wound_care.json").read_text(encoding="utf-8"))
     del resource["concept"][0]["concept"][0]["concept"][1]["display"]
