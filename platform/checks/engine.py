@@ -99,7 +99,7 @@ class _Listed:
 
 def clean_codes(system: str, codes) -> list[str]:
     """The codes in display form, each once, in the order given; raises ValidationError naming
-    the item that is wrong (`codes[3]`) or the system."""
+    each item that is wrong (`codes[3]`) or the list."""
     code_system = get_system(system)
     if not isinstance(codes, list | tuple):
         raise ValidationError({"codes": ["must be a list of codes"]})
@@ -109,14 +109,18 @@ def clean_codes(system: str, codes) -> list[str]:
         raise ValidationError(
             {"codes": [f"{len(codes)} codes; at most {MAX_CODES} can be checked at once"]}
         )
-    cleaned = []
+    # Every wrong item is named at once: a pasted list with three typos is fixed in one go.
+    cleaned, errors = [], {}
     for index, raw in enumerate(codes):
         if not isinstance(raw, str):
-            raise ValidationError({f"codes[{index}]": ["must be a code, as text"]})
+            errors[f"codes[{index}]"] = ["must be a code, as text"]
+            continue
         try:
             cleaned.append(code_system.display(raw))
         except ValidationError as error:
-            raise ValidationError({f"codes[{index}]": error.messages}) from None
+            errors[f"codes[{index}]"] = error.messages
+    if errors:
+        raise ValidationError(errors)
     return list(dict.fromkeys(cleaned))
 
 

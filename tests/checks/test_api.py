@@ -188,3 +188,10 @@ def test_checks_are_throttled_and_the_screen_counts_with_the_api(codeset, settin
     assert again.status_code == 429
     assert 0 < int(again["Retry-After"]) <= 86400
     assert "Too many checks" in again.content.decode()
+
+
+def test_every_wrong_item_is_named_at_once(codeset):
+    body = {**BODY, "codes": ["E11..9x!", "E11.9", "99213", 7]}
+    answer = client().post(URL, body, format="json")
+    assert answer.status_code == 400
+    assert list(answer.json()["errors"]) == ["codes[0]", "codes[2]", "codes[3]"]
