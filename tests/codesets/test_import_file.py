@@ -5,7 +5,6 @@ malformed file changes nothing and says where."""
 
 import io
 import json
-import shutil
 from pathlib import Path
 
 import pytest
@@ -162,9 +161,8 @@ def test_a_malformed_second_release_proposes_nothing(tmp_path):
     assert not ReleaseEntry.objects.exists()
 
 
-def test_licensed_cpt_text_from_a_file_is_shown_only_to_licence_holders(tmp_path):
-    shutil.copy(DATA / "cpt_fixture.json", tmp_path / "cpt.json")
-    run(tmp_path / "cpt.json", "cpt", "fhir")
+def test_licensed_cpt_text_from_a_file_is_shown_only_to_licence_holders():
+    run(DATA / "cpt_fixture.json", "cpt", "fhir")
     holder = Organisation.objects.create(name="Licensed Clinic")
     Licence.objects.create(organisation=holder, system="cpt")
     member = make_user("member")
