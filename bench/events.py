@@ -80,6 +80,7 @@ def configure_django(database_url: str) -> None:
         EVENTS_CATCH_UP_AFTER_COMMIT="false",
         DEBUG="false",
         SECRET_KEY=secrets.token_urlsafe(50),
+        EVENT_SEAL_KEYS=f"bench:{secrets.token_urlsafe(32)}",
         ALLOWED_HOSTS="localhost",
     )
     import django
