@@ -560,7 +560,8 @@ def seventh_character(question: Question, reading: Reading) -> Answer:
         )
     character, meaning, note = _best_rule(rules, question.visit)
     reading.cite_note(question.system, note)
-    listed = "; ".join(f"{c}: {m}" for c, m, _ in rules[:8])
+    # All of them: a list cut short reads as if the characters after it did not exist.
+    listed = "; ".join(f"{c}: {m}" for c, m, _ in rules)
     full_code = get_system(question.system).display(base.ljust(6, "X") + character)
     full = reading.entry(question.system, full_code)
     text = (

@@ -331,3 +331,25 @@ def test_notes_asked_without_a_topic_are_listed_without_an_empty_one(content, as
     assert body["intent"] == "notes_topic"
     assert body["answer"].startswith("What the notes on J45 say: ")
     assert "“”" not in body["answer"]
+
+
+def test_every_7th_character_of_the_rule_is_listed(db, ask_as):
+    characters = "ABCDEFGHJKS"
+    meanings = {c: "sequela" if c == "S" else f"meaning {c.lower()}" for c in characters}
+    general = [f"7th character {c}: {meaning}" for c, meaning in meanings.items()]
+    code_register(
+        system="icd10cm",
+        code="T98",
+        content={"official_descriptor": "Injury of a test site", "notes": {"general": general}},
+        source="test",
+    )
+    code_register(
+        system="icd10cm",
+        code="T98.0",
+        content={"official_descriptor": "Injury of a test site, left", "parent": "T98"},
+        source="test",
+    )
+    catch_up_each("codes", "review", "codesets")
+    body = ask_as("free", {"question": "Which 7th character for sequela of T98.0?"}).json()
+    assert "use 7th character S" in body["answer"]
+    assert "J: meaning j; K: meaning k; S: sequela." in body["answer"]
