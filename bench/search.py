@@ -197,6 +197,7 @@ def configure_django(database_url: str, elasticsearch_url: str, cache_url: str) 
         EVENTS_CATCH_UP_AFTER_COMMIT="false",
         DEBUG="false",
         SECRET_KEY=secrets.token_urlsafe(45),  # 60 characters
+        EVENT_SEAL_KEYS=f"bench:{secrets.token_urlsafe(32)}",
         ALLOWED_HOSTS="localhost,127.0.0.1",
         THROTTLE_ANON="1000000/min",
         THROTTLE_USER="1000000/min",
