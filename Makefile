@@ -9,7 +9,7 @@ export UV_PYTHON_DOWNLOADS := never
 # otherwise recompile Django and friends (seconds per command).
 export UV_COMPILE_BYTECODE := 1
 
-.PHONY: install debian-packages run run-prod stop test test-fast lint format
+.PHONY: install debian-packages run dev run-prod stop test test-fast lint format
 
 $(UV):
 	$(PYTHON) -m venv .local/tools
@@ -27,8 +27,13 @@ install: $(VENV)/.installed
 debian-packages:
 	deploy/local/debian-packages.sh
 
+# The embedded default served like the product: gunicorn, several workers, DEBUG off.
 run: debian-packages install
 	deploy/local/run.sh
+
+# The same with Django's development server: DEBUG on, and the reloader.
+dev: debian-packages install
+	deploy/local/run.sh --dev
 
 # Production settings: PostgreSQL, Redis, Elasticsearch, gunicorn, Celery worker and beat,
 # all under .local/prod/ (docs/operations.md). Returns once it is up; `make stop` stops it.

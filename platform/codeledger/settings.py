@@ -3,7 +3,8 @@
 Without any variable set, the embedded default runs: SQLite under .local/, tasks eagerly after
 commit, the local Elasticsearch node from deploy/local/, DEBUG on and a generated secret key.
 Production mode (DEBUG=false) requires SECRET_KEY and ALLOWED_HOSTS and passes
-`manage.py check --deploy`.
+`manage.py check --deploy`. `make run` serves the embedded default with DEBUG off and
+EMBEDDED=true (deploy/local/serve.sh): the product's pages, the embedded default's conveniences.
 """
 
 import secrets
@@ -21,12 +22,16 @@ LOCAL_DIR = REPO_DIR / ".local"
 env = environ.Env()
 
 DEBUG = env.bool("DEBUG", default=True)
+# The embedded default's conveniences, kept by `make run` with DEBUG off (deploy/local/run.sh):
+# secrets generated once into .local/, mails printed and kept under .local/mail/, plain HTTP on
+# this machine. Production mode (DEBUG off, EMBEDDED unset) requires each of them set instead.
+EMBEDDED = env.bool("EMBEDDED", default=DEBUG)
 
 
 def _secret_key() -> str:
     if "SECRET_KEY" in env:
         return env.str("SECRET_KEY")
-    if not DEBUG:
+    if not EMBEDDED:
         raise ImproperlyConfigured("SECRET_KEY is required when DEBUG is off (production mode).")
     # Embedded default: generate one key once and keep it, so sessions survive restarts.
     key_file = LOCAL_DIR / "secret_key"
@@ -81,7 +86,7 @@ def _event_seal_keys() -> list[tuple[str, str]]:
     log undetected. Embedded default: one key generated once into .local/event_seal_key."""
     raw = env.str("EVENT_SEAL_KEYS", default="")
     if not raw:
-        if not DEBUG:
+        if not EMBEDDED:
             raise ImproperlyConfigured(
                 "EVENT_SEAL_KEYS is required when DEBUG is off (production mode)."
             )
@@ -108,7 +113,7 @@ EVENT_SEAL_KEYS = _event_seal_keys()
 # Rotating the key: the old one here keeps sessions and signed links valid meanwhile.
 SECRET_KEY_FALLBACKS = env.list("SECRET_KEY_FALLBACKS", default=[])
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]", "testserver"])
-if not DEBUG and not env.list("ALLOWED_HOSTS", default=[]):
+if not EMBEDDED and not env.list("ALLOWED_HOSTS", default=[]):
     raise ImproperlyConfigured("ALLOWED_HOSTS is required when DEBUG is off (production mode).")
 
 INSTALLED_APPS = [
@@ -318,7 +323,7 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="CodeLedger <noreply@
 if "EMAIL_URL" in env:
     # Production: SMTP from the environment, e.g. smtp+tls://user:password@mail.example.org:587
     globals().update(env.email_url("EMAIL_URL"))
-elif DEBUG:
+elif EMBEDDED:
     # Embedded default: every mail is printed and kept as a file under .local/mail/.
     EMAIL_BACKEND = "accounts.mail.ConsoleAndFileBackend"
     EMAIL_FILE_PATH = str(LOCAL_DIR / "mail")
@@ -453,17 +458,19 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 # --- production hardening (manage.py check --deploy passes with DEBUG off) -------------------
 
 if not DEBUG:
-    SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+    # `make run` (EMBEDDED) answers plain HTTP on 127.0.0.1: no redirect, no HSTS, and cookies
+    # any client sends back over HTTP (scripts and bench/load.py as well as browsers).
+    SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not EMBEDDED)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
+    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if EMBEDDED else 31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
-    SESSION_COOKIE_SECURE = True
-    CSRF_COOKIE_SECURE = True
+    SESSION_COOKIE_SECURE = not EMBEDDED
+    CSRF_COOKIE_SECURE = not EMBEDDED
     CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 # One JSON object per line in production (LOG_FORMAT=json), with request and task ids.
 LOGGING = logging_config(
     level=env.str("LOG_LEVEL", default="INFO"),
-    json=env.str("LOG_FORMAT", default="plain" if DEBUG else "json") == "json",
+    json=env.str("LOG_FORMAT", default="plain" if EMBEDDED else "json") == "json",
 )
