@@ -21,7 +21,7 @@ import io
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 CSV_COLUMNS = ["RowID", "Letter", "Level", "Term", "See", "SeeAlso", "NonEssModif", "Code"]
@@ -46,6 +46,7 @@ class SourceEntry:
     see_also: str = ""
     code: str = ""  # a trailing "-" means more characters are required (tabular list)
     manifestation: str = ""  # the XML's <manif>: a manifestation code, "[I43]" in print
+    book: str = ""  # "" = the Index to Diseases and Injuries; else BOOKS' name (a later book)
 
 
 def _spaces(text: str | None) -> str:
@@ -232,3 +233,100 @@ def release_year(path: Path, kind: str | None = None) -> str | None:
             raise IndexFileError(f"{Path(path).name}: {error}") from None
     found = re.search(r"(?<!\d)(20\d\d)(?!\d)", Path(path).name)
     return found.group(1) if found else None
+
+
+# --- the other books: the External Cause Index and the two tables ---------------------------
+
+EXTERNAL_CAUSES = "External Cause Index"
+DRUGS = "Table of Drugs and Chemicals"
+NEOPLASMS = "Table of Neoplasms"
+# A table column's <head> as the path of an entry says it ("Wasp (sting), poisoning, accidental
+# (unintentional)"); a heading not listed here is used as printed, in lower case.
+COLUMN_LABELS = {
+    "Poisoning Accidental (unintentional)": "poisoning, accidental (unintentional)",
+    "Poisoning Intentional self-harm": "poisoning, intentional self-harm",
+    "Poisoning Assault": "poisoning, assault",
+    "Poisoning Undetermined": "poisoning, undetermined",
+    "Adverse effect": "adverse effect",
+    "Underdosing": "underdosing",
+    "Malignant Primary": "malignant primary",
+    "Malignant Secondary": "malignant secondary",
+    "Ca in situ": "ca in situ",
+    "Benign": "benign",
+    "Uncertain Behavior": "uncertain behavior",
+    "Unspecified Behavior": "unspecified behavior",
+}
+NO_CODE = "--"  # a table cell that has no code ("--" in print)
+
+
+def in_book(entries: Iterator[SourceEntry], book: str) -> Iterator[SourceEntry]:
+    """The entries as entries of `book` (alphabetic_index.resolution files them under it)."""
+    for entry in entries:
+        yield replace(entry, book=book)
+
+
+def read_table_xml(path: Path, book: str) -> Iterator[SourceEntry]:
+    """Entries of the Table of Drugs and Chemicals or the Table of Neoplasms (official XML,
+    data/icd-10-cm-drug-neoplasm-2025.xsd), as entries of `book`.
+
+    A row (mainTerm or term) is an entry without a code; each of its `cell`s that holds a code is
+    a subterm one level deeper, titled by its column ("poisoning, accidental (unintentional)",
+    "malignant primary"), so that every code the table gives has a path saying what it means. A
+    row's non-essential modifiers stay in its title: in a table the row is the substance or site
+    as printed ("Wasp (sting)"), and its subterms' paths carry it. So does a neoplasm row's
+    `<manif>`, which there is a note on the site, not a code ("book-leaf (mouth) (ventral
+    surface of tongue and floor of mouth)")."""
+    try:
+        with _open_binary(path) as handle:
+            root = ET.parse(handle).getroot()
+    except (OSError, ET.ParseError, EOFError, gzip.BadGzipFile) as error:
+        raise IndexFileError(f"{Path(path).name}: {error}") from None
+    if root.tag != "ICD10CM.index" or root.find("indexHeading") is None:
+        raise IndexFileError(
+            f"{Path(path).name}: not a table (<ICD10CM.index> with an <indexHeading>)"
+        )
+    columns = {
+        head.get("col"): COLUMN_LABELS.get(_spaces(head.text), _spaces(head.text).lower())
+        for head in root.iter("head")
+    }
+    previous = -1
+    for letter_node in root.iter("letter"):
+        letter, _ = _title(_heading(letter_node))
+        letter = letter if re.fullmatch(r"[A-Z]", letter) else "#"
+        for main in letter_node.findall("mainTerm"):
+            stack = [(main, 0)]
+            while stack:
+                node, level = stack.pop()
+                title = " ".join(_title(_heading(node)))
+                if note := _spaces(node.findtext("manif")):  # the neoplasm table's site note
+                    title = f"{title} ({note})"
+                where = f"{Path(path).name}, row {title!r}"
+                if node.tag == "term" and node.get("level") != str(level):
+                    raise IndexFileError(f"{where}: level {node.get('level')}, expected {level}")
+                row = _checked(
+                    where,
+                    previous,
+                    letter="A",  # checked as any letter; a book's entries take the book's
+                    level=str(level),
+                    title=title,
+                    see=_reference(node),
+                    see_also=node.findtext("seeAlso") or "",
+                )
+                previous = level
+                yield replace(row, letter=letter, book=book)
+                for cell in node.findall("cell"):
+                    code = _spaces(cell.text)
+                    if cell.get("col") not in columns:
+                        raise IndexFileError(f"{where}: a cell of no column {cell.get('col')}")
+                    if code and code != NO_CODE:
+                        entry = _checked(
+                            where,
+                            level,
+                            letter="A",
+                            level=str(level + 1),
+                            title=columns[cell.get("col")],
+                            code=code,
+                        )
+                        previous = level + 1
+                        yield replace(entry, letter=letter, book=book)
+                stack.extend((child, level + 1) for child in reversed(node.findall("term")))

@@ -24,6 +24,7 @@ import json
 import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
+from itertools import groupby
 
 from alphabetic_index.readers import SourceEntry
 
@@ -66,6 +67,8 @@ def content_digest(entries: Iterable[SourceEntry]) -> str:
     digest = hashlib.sha256()
     for entry in entries:
         row = [entry.letter, entry.level, entry.title, *(getattr(entry, f) for f in STATED_FIELDS)]
+        if entry.book:  # the Index to Diseases alone keeps the digest it was recorded with
+            row.append(entry.book)
         digest.update(json.dumps(row, ensure_ascii=False).encode())
         digest.update(b"\n")
     return digest.hexdigest()
@@ -73,7 +76,52 @@ def content_digest(entries: Iterable[SourceEntry]) -> str:
 
 def build_entries(source: Iterable[SourceEntry]) -> list[dict]:
     """The entries with their number, parent, number of subterms, path and resolved references
-    (codes not checked yet: check_codes)."""
+    (codes not checked yet: check_codes).
+
+    The Index to Diseases comes first; each later book (the External Cause Index, the tables:
+    `SourceEntry.book`) is resolved on its own, since its references name its own terms ("see
+    Accident, transport" in the External Cause Index), then filed under a main term named after
+    it, whose letter is the book's initial: "External Cause Index: Accident, transport"."""
+    entries: list[dict] = []
+    for book, items in groupby(source, key=lambda item: item.book):
+        built = _build_book(items)
+        entries += _filed_under(book, built, offset=len(entries)) if book else built
+    return entries
+
+
+def _filed_under(book: str, built: list[dict], offset: int) -> list[dict]:
+    root = {
+        "n": offset + 1,
+        "letter": book[0].upper(),
+        "level": 0,
+        "parent": None,
+        "subterms": 0,
+        "title": book,
+        "path": book,
+        **{name: "" for name in STATED_FIELDS},
+        "see_target": None,
+        "see_also_target": None,
+        "resolved_code": "",
+        "resolved_via": "",
+    }
+    shift = offset + 1
+    for entry in built:
+        entry["n"] += shift
+        entry["letter"] = root["letter"]
+        entry["level"] += 1
+        entry["path"] = f"{book}: {entry['path']}"
+        if entry["parent"] is None:
+            entry["parent"] = root["n"]
+            root["subterms"] += 1
+        else:
+            entry["parent"] += shift
+        for field in ("see_target", "see_also_target"):
+            if entry[field] is not None:
+                entry[field] += shift
+    return [root, *built]
+
+
+def _build_book(source: Iterable[SourceEntry]) -> list[dict]:
     entries, stack = [], []
     for n, item in enumerate(source, start=1):
         del stack[item.level :]

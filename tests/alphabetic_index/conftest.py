@@ -18,7 +18,8 @@ NEXT_YEAR_XML = DATA / "index-2026-sample.xml"
 
 # The tabular list in force for the samples: (code, billable). J41.0 is missing on purpose
 # (a stale index code); Q89.8 has been subdivided (a header); T14.8 and S30.811 take a 7th
-# character and M91.1 more characters (the tabular list completes those).
+# character and M91.1 more characters (the tabular list completes those). The samples of the
+# other books (the tables, the External Cause Index) lead to the codes listed last.
 TABULAR = [
     ("E11.9", True),
     ("F29", True),
@@ -43,6 +44,14 @@ TABULAR = [
     ("S30.811A", True),
     ("T14.8", False),
     ("T14.8XXA", True),
+    # the books' samples: T40.2X1 to T40.2X6 and T50.3X1 to T50.3X6 are missing (stale)
+    ("C34.9", False),
+    ("C34.90", True),
+    ("T63.461", True),
+    ("T63.462", True),
+    ("T63.463", True),
+    ("T63.464", True),
+    ("W57", True),
 ]
 
 
@@ -68,3 +77,8 @@ def import_index(path=SAMPLE_CSV, release="FY2025", **kwargs):
 def fy2025(tabular):
     """The FY2025 sample, imported (in force) and projected."""
     return import_index()
+
+
+DRUG_XML = DATA / "drug-2025-sample.xml"
+NEOPLASM_XML = DATA / "neoplasm-2025-sample.xml"
+EXTERNAL_XML = DATA / "eindex-2025-sample.xml"

@@ -6,16 +6,28 @@ import shutil
 import pytest
 
 from alphabetic_index.readers import (
+    DRUGS,
+    EXTERNAL_CAUSES,
+    NEOPLASMS,
     IndexFileError,
     SourceEntry,
     format_of,
+    in_book,
     read_csv,
     read_entries,
+    read_table_xml,
     read_xml,
     release_year,
 )
 
-from .conftest import NEXT_YEAR_XML, SAMPLE_CSV, SAMPLE_XML
+from .conftest import (
+    DRUG_XML,
+    EXTERNAL_XML,
+    NEOPLASM_XML,
+    NEXT_YEAR_XML,
+    SAMPLE_CSV,
+    SAMPLE_XML,
+)
 
 XSD = SAMPLE_CSV.parents[3] / "platform" / "alphabetic_index" / "data" / "icd10cm-index-2025.xsd"
 HEADER = "RowID,Letter,Level,Term,See,SeeAlso,NonEssModif,Code\n"
@@ -119,3 +131,68 @@ def test_an_addenda_title_reads_as_its_new_text(tmp_path):
     )
     (entry,) = read_xml(path)
     assert (entry.title, entry.code) == ("Abasia hysterical", "F44.4")
+
+
+# --- the other books ---------------------------------------------------------------------------
+
+
+def test_a_drug_table_row_gives_one_subterm_per_column_with_a_code():
+    entries = list(read_table_xml(DRUG_XML, DRUGS))
+    wasp = entries.index(SourceEntry("W", 0, "Wasp (sting)", book=DRUGS))
+    assert entries[wasp + 1 : wasp + 5] == [
+        SourceEntry("W", 1, title, code=code, book=DRUGS)
+        for title, code in [
+            ("poisoning, accidental (unintentional)", "T63.461"),
+            ("poisoning, intentional self-harm", "T63.462"),
+            ("poisoning, assault", "T63.463"),
+            ("poisoning, undetermined", "T63.464"),
+        ]
+    ]  # "--" (no adverse effect, no underdosing code) gives no entry
+    assert entries[wasp + 5] == SourceEntry("W", 0, "Water", book=DRUGS)
+    assert entries[0] == SourceEntry("#", 0, "14-hydroxydihydro-morphinone", book=DRUGS)
+    assert entries[6] == SourceEntry("#", 1, "underdosing", code="T40.2X6", book=DRUGS)
+    assert [e.level for e in entries[-8:]] == [0, 1, *[2] * 6]  # Water, balance drug, cells
+
+
+def test_a_neoplasm_table_row_maps_its_columns_to_behaviour_codes():
+    entries = list(read_table_xml(NEOPLASM_XML, NEOPLASMS))
+    lung = entries.index(SourceEntry("N", 1, "lung", book=NEOPLASMS))
+    assert [(e.level, e.title, e.code) for e in entries[lung + 1 : lung + 8]] == [
+        (2, "malignant primary", "C34.9-"),
+        (2, "malignant secondary", "C78.0-"),
+        (2, "ca in situ", "D02.2-"),
+        (2, "benign", "D14.3-"),
+        (2, "uncertain behavior", "D38.1"),
+        (2, "unspecified behavior", "D49.1"),
+        (2, "azygos lobe", ""),
+    ]
+    assert entries[lung + 7].see == "Neoplasm, lung, upper lobe"
+
+
+def test_the_external_cause_index_is_read_as_the_index_to_diseases_is():
+    entries = list(in_book(read_xml(EXTERNAL_XML), EXTERNAL_CAUSES))
+    assert entries == [
+        SourceEntry("S", 0, "Sting", book=EXTERNAL_CAUSES),
+        SourceEntry("S", 1, "insect, nonvenomous", code="W57", book=EXTERNAL_CAUSES),
+        SourceEntry("S", 0, "Stung", see="Sting", book=EXTERNAL_CAUSES),
+    ]
+
+
+def test_an_index_file_is_not_a_table(tmp_path):
+    with pytest.raises(IndexFileError, match="not a table"):
+        list(read_table_xml(SAMPLE_XML, DRUGS))
+    broken = tmp_path / "drug.xml"
+    broken.write_text(DRUG_XML.read_text().replace('<cell col="7">--', '<cell col="9">--'))
+    with pytest.raises(IndexFileError, match="a cell of no column 9"):
+        list(read_table_xml(broken, DRUGS))
+
+
+@pytest.mark.parametrize("sample", [DRUG_XML, NEOPLASM_XML])
+def test_the_table_samples_follow_the_official_schema(sample):
+    xmlschema = pytest.importorskip("xmlschema")
+    xmlschema.XMLSchema(XSD.with_name("icd-10-cm-drug-neoplasm-2025.xsd")).validate(sample)
+
+
+def test_the_external_cause_sample_follows_the_index_schema():
+    xmlschema = pytest.importorskip("xmlschema")
+    xmlschema.XMLSchema(XSD).validate(EXTERNAL_XML)

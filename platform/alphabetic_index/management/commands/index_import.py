@@ -1,18 +1,39 @@
 import re
 from datetime import date
+from itertools import chain
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from alphabetic_index.importing import IndexImportRefused, index_history, index_import
-from alphabetic_index.readers import FORMATS, IndexFileError, read_entries, release_year
+from alphabetic_index.readers import (
+    DRUGS,
+    EXTERNAL_CAUSES,
+    FORMATS,
+    NEOPLASMS,
+    IndexFileError,
+    in_book,
+    read_entries,
+    read_table_xml,
+    read_xml,
+    release_year,
+)
 from codes.systems import SYSTEMS
 from events.progress import project_with_progress, projected_afterwards
 from events.projections import catch_up
 
 DATA = Path(__file__).resolve().parents[2] / "data"
 DEFAULT_FILE = DATA / "icd10cm-index-2025.csv.gz"
+# The FY2025 books read with the vendored Index to Diseases (data/README.md).
+BOOKS = (
+    (EXTERNAL_CAUSES, DATA / "icd-10-cm-eindex-2025.xml.gz"),
+    (DRUGS, DATA / "icd-10-cm-drug-2025.xml.gz"),
+    (NEOPLASMS, DATA / "icd-10-cm-neoplasm-2025.xml.gz"),
+)
+# The vendored release with its books: a label of its own, so that a database holding the
+# Index to Diseases alone ("FY2025") receives it as a release to review, not a refused re-use.
+BOOKS_SUFFIX = "+tables"
 
 ROWS = (
     ("entries", "entries"),
@@ -32,9 +53,17 @@ ROWS = (
 )
 
 
+def _read_book(book: tuple[str, Path]):
+    name, path = book
+    if name == EXTERNAL_CAUSES:  # the Index to Diseases' own schema
+        return in_book(read_xml(path), name)
+    return read_table_xml(path, name)
+
+
 class Command(BaseCommand):
     help = (
-        "Import a year's ICD-10-CM Alphabetic Index (Index to Diseases and Injuries) as "
+        "Import a year's ICD-10-CM Alphabetic Index (Index to Diseases and Injuries; by default "
+        "with the vendored External Cause Index and Tables of Drugs and of Neoplasms) as "
         "official content: the first index is in force at once; a later year is proposed for "
         "review against the index in force. Re-running the same release changes nothing."
     )
@@ -56,6 +85,12 @@ class Command(BaseCommand):
             "--effective-from", type=date.fromisoformat, help="YYYY-MM-DD, for the record"
         )
         parser.add_argument(
+            "--no-books",
+            action="store_true",
+            help="the Index to Diseases alone: without the vendored External Cause Index, Table "
+            "of Drugs and Chemicals and Table of Neoplasms (read only with the default file)",
+        )
+        parser.add_argument(
             "--if-empty",
             action="store_true",
             help="do nothing when the system has an index already (first start of `make run`)",
@@ -70,6 +105,7 @@ class Command(BaseCommand):
         release=None,
         effective_from=None,
         if_empty=False,
+        no_books=False,
         **options,
     ):
         if if_empty and index_history().releases_of(system):
@@ -77,8 +113,9 @@ class Command(BaseCommand):
             return
         if not file.exists():
             raise CommandError(f"no such file: {file}")
+        books = () if no_books or file != DEFAULT_FILE else BOOKS
         try:
-            release = release or self._label(file, format)
+            release = release or self._label(file, format) + (BOOKS_SUFFIX if books else "")
             # Codes are checked against the codes read model: bring it up to the log first.
             catch_up("codes", force=True)
             with (
@@ -89,7 +126,7 @@ class Command(BaseCommand):
             ):
 
                 def entries():
-                    for entry in read_entries(file, format):
+                    for entry in chain(read_entries(file, format), *map(_read_book, books)):
                         bar.update()
                         yield entry
 
@@ -97,7 +134,7 @@ class Command(BaseCommand):
                     entries(),
                     system=system,
                     release=release,
-                    source=file.name,
+                    source=", ".join([file.name, *(path.name for _, path in books)]),
                     effective_from=effective_from,
                     progress=bar.set_description,
                 )
