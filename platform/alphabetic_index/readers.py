@@ -240,6 +240,7 @@ def release_year(path: Path, kind: str | None = None) -> str | None:
 EXTERNAL_CAUSES = "External Cause Index"
 DRUGS = "Table of Drugs and Chemicals"
 NEOPLASMS = "Table of Neoplasms"
+BOOKS = (EXTERNAL_CAUSES, DRUGS, NEOPLASMS)  # filed after the Index to Diseases, in this order
 # A table column's <head> as the path of an entry says it ("Wasp (sting), poisoning, accidental
 # (unintentional)"); a heading not listed here is used as printed, in lower case.
 COLUMN_LABELS = {

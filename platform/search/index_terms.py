@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from alphabetic_index.models import IndexEntry, IndexRelease
+from alphabetic_index.readers import BOOKS
 from events.models import ProjectorState
 from search.accents import strip_accents
 
@@ -72,14 +73,14 @@ def index_terms_for(codes: Iterable[tuple[str, str]]) -> dict[tuple[str, str], I
                 release_id=release_id, attached_code__in=sorted(by_system[system])
             )
             .order_by("n")
-            .values_list("attached_code", "n", "level", "path", "modifiers")
+            .values_list("attached_code", "n", "path", "modifiers")
         )
-        for code, n, level, path, modifiers in rows.iterator(chunk_size=5000):
+        for code, n, path, modifiers in rows.iterator(chunk_size=5000):
             terms = found.setdefault((system, code), IndexTerms())
             label = entry_label(path, modifiers)
             terms.terms.append(label)
             head = main_terms.head(n)
-            if level == 0:
+            if main_terms.is_main(n):
                 terms.main.append(label)
                 terms.named.extend(name for name in head if name not in terms.named)
             terms.heads.extend(name for name in head if name not in terms.heads)
@@ -89,10 +90,15 @@ def index_terms_for(codes: Iterable[tuple[str, str]]) -> dict[tuple[str, str], I
 @dataclass
 class _MainTerms:
     """The main terms of a release in document order: an entry belongs to the nearest one at
-    or before it."""
+    or before it. In a later book of the index (the External Cause Index, the tables), the
+    main terms are the book's own ("Wasp (sting)"), one level under the book's title."""
 
     numbers: list[int]
     names: list[list[str]]
+
+    def is_main(self, n: int) -> bool:
+        at = bisect.bisect_left(self.numbers, n)
+        return at < len(self.numbers) and self.numbers[at] == n
 
     def head(self, n: int) -> list[str]:
         at = bisect.bisect_right(self.numbers, n) - 1
@@ -107,14 +113,17 @@ def _main_terms(release_id) -> _MainTerms:
     another release)."""
     if release_id not in _MAIN_TERMS:
         rows = (
-            IndexEntry.objects.filter(release_id=release_id, level=0)
+            IndexEntry.objects.filter(release_id=release_id, level__lte=1)
             .order_by("n")
-            .values_list("n", "title")
+            .values_list("n", "level", "title")
         )
-        numbers, names = [], []
-        for n, title in rows.iterator(chunk_size=5000):
-            numbers.append(n)
-            names.append(term_names(title))
+        numbers, names, in_book = [], [], False
+        for n, level, title in rows.iterator(chunk_size=5000):
+            if level == 0:
+                in_book = title in BOOKS
+            if level == int(in_book):
+                numbers.append(n)
+                names.append(term_names(title))
         _MAIN_TERMS[release_id] = _MainTerms(numbers, names)
     return _MAIN_TERMS[release_id]
 

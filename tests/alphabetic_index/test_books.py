@@ -17,6 +17,7 @@ from alphabetic_index.readers import (
     read_xml,
 )
 from events.testing import assert_projection_matches_rebuild, catch_up_each
+from search.index_terms import index_terms_for
 
 from .conftest import DRUG_XML, EXTERNAL_XML, NEOPLASM_XML, SAMPLE_CSV, import_index
 
@@ -90,3 +91,13 @@ def test_books_added_to_an_index_in_force_are_a_release_to_review(tabular):
     assert summary.changes["removed"] == 0
     assert summary.changes["added"] == summary.counts["entries"] - 33
     assert selectors.index_release().release == "FY2025"  # until a reviewer approves it
+
+
+def test_search_reads_the_books_entries_with_the_books_own_main_terms(tabular):
+    import_with_books()
+    terms = index_terms_for([("icd10cm", "T63.461"), ("icd10cm", "W57"), ("icd10cm", "R32")])
+    wasp = terms[("icd10cm", "T63.461")]
+    assert wasp.terms == [f"{DRUGS}: Wasp (sting), poisoning, accidental (unintentional)"]
+    assert (wasp.heads, wasp.main) == (["wasp (sting)"], [])
+    assert terms[("icd10cm", "W57")].heads == ["sting"]
+    assert terms[("icd10cm", "R32")].heads == ["bedwetting", "enuresis"]  # the Index to Diseases
