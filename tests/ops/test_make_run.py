@@ -4,7 +4,8 @@ deploy/local/run.sh is started the way `make run` starts it, on a free port, aga
 SQLite database of its own and an Elasticsearch URL on which nothing listens; the first import
 of the full code set is skipped (CODELEDGER_SKIP_FIRST_IMPORT). What a user of `make run`
 relies on: an unknown address gets the product's 404 page, never Django's debug page; the
-page's stylesheet is served; and one user's slow request does not hold up another's.
+page's stylesheet is served; a person signs in over this machine's plain HTTP; and one user's
+slow request does not hold up another's.
 
 The slow request is a real one: a search with `min_position` waits (SEARCH_MIN_POSITION_WAIT)
 for the index to reach that position. The database holds a few imported codes the search
@@ -15,6 +16,7 @@ that wait after the first was sent; served concurrently, they are.
 One server for the module (about 30 s to prepare and start).
 """
 
+import http.cookiejar
 import json
 import os
 import re
@@ -26,6 +28,7 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pytest
 from django.template.loader import render_to_string
@@ -37,6 +40,13 @@ RUN_SH = REPO / "deploy" / "local" / "run.sh"
 WAIT = 3.0  # seconds a search behind the index waits before answering 503
 
 pytestmark = pytest.mark.slow
+
+CREATE_ADA = """
+from allauth.account.models import EmailAddress
+from django.contrib.auth.models import User
+ada = User.objects.create_user("ada", "ada@example.org", "pw-ada-make-run")
+EmailAddress.objects.create(user=ada, email=ada.email, verified=True, primary=True)
+"""
 
 
 def get(url: str) -> tuple[int, dict[str, str], str]:
@@ -68,6 +78,8 @@ def server(tmp_path_factory):
     subprocess.run(
         [*manage, "codes_import", "icd10cm-2026", "--only", "A00"], cwd=REPO, env=env, check=True
     )
+    # A person with a confirmed address (sign-in asks for one), as after signing up.
+    subprocess.run([*manage, "shell", "-c", CREATE_ADA], cwd=REPO, env=env, check=True)
     log = folder / "run.log"
     with open(log, "wb") as out:
         process = subprocess.Popen(
@@ -146,6 +158,24 @@ def test_two_slow_requests_are_answered_concurrently(server):
     last_answered = max(answered for _, answered, *_ in answers)
     # One after the other, the second could not be answered before 2 * WAIT had passed.
     assert last_answered - first_sent < 2 * WAIT
+
+
+def test_a_user_signs_in_over_plain_http(server):
+    # DEBUG off, yet on this machine's plain HTTP: cookies any client sends back (not Secure).
+    jar = http.cookiejar.CookieJar()
+    browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    form = browser.open(f"{server}/accounts/login/").read().decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form).group(1)
+    fields = {"csrfmiddlewaretoken": token, "login": "ada", "password": "pw-ada-make-run"}
+
+    answer = browser.open(f"{server}/accounts/login/", data=urlencode(fields).encode())
+
+    assert (answer.status, answer.url) == (200, f"{server}/")
+    assert "Sign out" in answer.read().decode()
+    assert sorted((cookie.name, cookie.secure) for cookie in jar) == [
+        ("csrftoken", False),
+        ("sessionid", False),
+    ]
 
 
 def test_the_500_page_needs_nothing_that_may_have_failed():
