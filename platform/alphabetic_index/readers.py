@@ -257,7 +257,7 @@ COLUMN_LABELS = {
     "Uncertain Behavior": "uncertain behavior",
     "Unspecified Behavior": "unspecified behavior",
 }
-NO_CODE = "--"  # a table cell that has no code ("--" in print)
+NO_CODE = re.compile(r"-*")  # a cell without a code: "--" (drug table), "-" (neoplasm table)
 
 
 def in_book(entries: Iterator[SourceEntry], book: str) -> Iterator[SourceEntry]:
@@ -319,7 +319,7 @@ def read_table_xml(path: Path, book: str) -> Iterator[SourceEntry]:
                     code = _spaces(cell.text)
                     if cell.get("col") not in columns:
                         raise IndexFileError(f"{where}: a cell of no column {cell.get('col')}")
-                    if code and code != NO_CODE:
+                    if not NO_CODE.fullmatch(code):
                         entry = _checked(
                             where,
                             level,

@@ -167,6 +167,13 @@ def test_a_neoplasm_table_row_maps_its_columns_to_behaviour_codes():
         (2, "azygos lobe", ""),
     ]
     assert entries[lung + 7].see == "Neoplasm, lung, upper lobe"
+    # "-" (no uncertain or unspecified behaviour code for the hilus) gives no entry
+    assert [e.title for e in entries[lung + 9 :]] == [
+        "malignant primary",
+        "malignant secondary",
+        "ca in situ",
+        "benign",
+    ]
 
 
 def test_the_external_cause_index_is_read_as_the_index_to_diseases_is():
