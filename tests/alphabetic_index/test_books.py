@@ -16,7 +16,10 @@ from alphabetic_index.readers import (
     read_table_xml,
     read_xml,
 )
+from codeledger.elastic import elasticsearch_client
+from events.projections import catch_up
 from events.testing import assert_projection_matches_rebuild, catch_up_each
+from search.documents import alias
 from search.index_terms import index_terms_for
 
 from .conftest import DRUG_XML, EXTERNAL_XML, NEOPLASM_XML, SAMPLE_CSV, import_index
@@ -102,3 +105,15 @@ def test_search_reads_the_books_entries_with_the_books_own_main_terms(tabular):
     assert (wasp.heads, wasp.main) == (["wasp (sting)"], [])
     assert terms[("icd10cm", "W57")].heads == ["sting"]
     assert terms[("icd10cm", "R32")].heads == ["bedwetting", "enuresis"]  # the Index to Diseases
+
+
+@pytest.mark.elasticsearch
+def test_searching_wasp_sting_finds_the_drug_table_codes(tabular, es_namespace, client):
+    catch_up("search")
+    import_with_books()
+    catch_up("search")  # the index's events reindex the codes they name
+    elasticsearch_client().indices.refresh(index=alias())
+    response = client.get("/api/v1/codes/search", {"q": "wasp sting", "system": "icd10cm"})
+    assert response.status_code == 200, response.content
+    hits = [hit["code"] for hit in response.json()["hits"]]
+    assert hits[:4] == ["T63.461", "T63.462", "T63.463", "T63.464"]
