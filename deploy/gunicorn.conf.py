@@ -15,6 +15,8 @@ workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 # Requests are short; a stuck one is killed rather than holding a worker forever.
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
 graceful_timeout = 20
+# Its control socket (gunicorn 27) defaults to one path per user: two stacks would share it.
+control_socket_disable = True
 # Recycle workers now and then (memory creep of long-lived processes), not all at once.
 max_requests = 2000
 max_requests_jitter = 200

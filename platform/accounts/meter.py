@@ -239,7 +239,7 @@ def remember_guest(response, reading: Reading) -> None:
             max_age=_COOKIE_AGE,
             httponly=True,
             samesite="Lax",
-            secure=not settings.DEBUG,
+            secure=settings.SESSION_COOKIE_SECURE,  # plain HTTP under make run
         )
 
 
