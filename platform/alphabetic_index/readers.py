@@ -266,6 +266,16 @@ def in_book(entries: Iterator[SourceEntry], book: str) -> Iterator[SourceEntry]:
         yield replace(entry, book=book)
 
 
+def _printed(title: ET.Element | None) -> str:
+    """A table row's title as printed, its modifiers in place: "Insect (sting), venomous"."""
+    if title is None:
+        return ""
+    parts = [title.text or ""]
+    for child in title:
+        parts += [child.text or "", child.tail or ""]
+    return re.sub(r"\s+([,)])", r"\1", _spaces(" ".join(parts)))
+
+
 def read_table_xml(path: Path, book: str) -> Iterator[SourceEntry]:
     """Entries of the Table of Drugs and Chemicals or the Table of Neoplasms (official XML,
     data/icd-10-cm-drug-neoplasm-2025.xsd), as entries of `book`.
@@ -298,7 +308,7 @@ def read_table_xml(path: Path, book: str) -> Iterator[SourceEntry]:
             stack = [(main, 0)]
             while stack:
                 node, level = stack.pop()
-                title = " ".join(_title(_heading(node)))
+                title = _printed(_heading(node))
                 if note := _spaces(node.findtext("manif")):  # the neoplasm table's site note
                     title = f"{title} ({note})"
                 where = f"{Path(path).name}, row {title!r}"

@@ -203,3 +203,14 @@ def test_the_table_samples_follow_the_official_schema(sample):
 def test_the_external_cause_sample_follows_the_index_schema():
     xmlschema = pytest.importorskip("xmlschema")
     xmlschema.XMLSchema(XSD).validate(EXTERNAL_XML)
+
+
+def test_a_table_row_keeps_its_modifiers_where_they_are_printed(tmp_path):
+    path = tmp_path / "drug.xml"
+    path.write_text(
+        DRUG_XML.read_text().replace(
+            "<title>Water</title>", "<title>Insect<nemod>(sting)</nemod>, venomous</title>"
+        )
+    )
+    titles = [e.title for e in read_table_xml(path, DRUGS) if e.level == 0]
+    assert titles == ["14-hydroxydihydro-morphinone", "Wasp (sting)", "Insect (sting), venomous"]
