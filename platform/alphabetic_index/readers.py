@@ -9,7 +9,11 @@ indented one level deeper each (1..9), each under the nearest row above with a l
   the format CDC/NCHS publish every year (2026 uses the same schema), so a later year's file is
   read as it comes. A title's `<nemod>` is its non-essential modifiers; `<seecat>`/`<subcat>`
   ("see category T71") become a see reference "category T71", as the CSV spells them; an
-  addenda file's `<diff>` titles are read as their new text.
+  addenda file's `<diff>` titles are read as their new text. The External Cause Index uses this
+  schema too (`in_book` marks its entries as that book's).
+- Table XML (`ICD10CM.index` with an `indexHeading` and `cell col=N`, data/icd-10-cm-drug-
+  neoplasm-2025.xsd): the Table of Drugs and Chemicals and the Table of Neoplasms
+  (`read_table_xml`), each code cell a subterm titled by its column.
 
 Files ending in `.gz` are read through gzip. A malformed file raises `IndexFileError` naming the
 row or element, so an import refuses it before anything is written.
