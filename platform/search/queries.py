@@ -269,17 +269,33 @@ def highlight_query(query: str, fields: Sequence[str] = HIGHLIGHT_FIELDS):
     return Q("bool", should=should)
 
 
+# A code-like query lists the code, then its family, above any text that mentions it ("J45"
+# is named by the Excludes1 note of R06.2, Wheezing): constants above anything text can score
+# (the index's best is INDEX_NAMED_BOOST), taken as the best match, not summed with the text.
+CODE_EXACT_SCORE, CODE_FAMILY_SCORE = 200_000, 100_000
+
+
 def code_query(query: str):
-    """The exact code first, then its children (prefix), then text matches."""
+    """The exact code first, then its family (equal scores: the shorter titles, the broader
+    codes, first by SORT), then text matches."""
     code = normalised_code(query)
     return Q(
-        "bool",
-        should=[
-            Q("term", normalised={"value": code, "boost": 100, "_name": CODE_MATCHED}),
-            Q("prefix", normalised={"value": code, "boost": 20, "_name": CODE_MATCHED}),
+        "dis_max",
+        queries=[
+            Q(
+                "constant_score",
+                filter=Q("term", normalised=code),
+                boost=CODE_EXACT_SCORE,
+                _name=CODE_MATCHED,
+            ),
+            Q(
+                "constant_score",
+                filter=Q("prefix", normalised=code),
+                boost=CODE_FAMILY_SCORE,
+                _name=CODE_MATCHED,
+            ),
             text_query(query),
         ],
-        minimum_should_match=1,
     )
 
 

@@ -8,6 +8,7 @@ import pytest
 from alphabetic_index.importing import index_import
 from alphabetic_index.readers import read_entries
 from codes.streams import code_stream
+from codesets.actions import code_register
 from events.projections import catch_up, get_projector, rebuild
 from events.store import read_streams
 from search.index_terms import index_terms_for
@@ -122,6 +123,30 @@ def test_code_like_queries_keep_the_code_family_first(codes_then_index, client):
     assert codes(answer)[0] == "J45"
     assert set(codes(answer)[:4]) == {"J45", "J45.2", "J45.20", "J45.909"}
     assert answer["corrected_query"] is None
+
+
+def test_a_code_named_in_another_codes_notes_stays_below_its_whole_family(codes_then_index, client):
+    """R06.2 Wheezing's Excludes1 note names "asthma (J45.-)": on the full code set its text
+    score put it second for "J45", above J45's own children. Here a lay term repeating the code
+    makes that text as strong as text gets."""
+    code_register(
+        system="icd10cm",
+        code="R06.2",
+        content={
+            "official_descriptor": "Wheezing",
+            "billable": True,
+            "notes": {"excludes1": ["asthma (J45.-)"]},
+            "lay_terms": ["wheezing J45 J45.- asthma J45"],
+        },
+        source="test",
+        release="test",
+    )
+    catch_up("search")
+    refresh()
+    answer = search(client, "J45")
+    found = codes(answer)
+    assert found[0] == "J45" and set(found[1:4]) == {"J45.2", "J45.20", "J45.909"}
+    assert found[4] == "R06.2"
 
 
 def test_nonsense_finds_nothing_and_the_page_advises(codes_then_index, client):
