@@ -154,10 +154,15 @@ def readable_highlights(hit, withheld: Callable[[str], frozenset[str]]) -> dict:
 def index_match(highlights: dict) -> str | None:
     """Why a code matched in the Alphabetic Index: of its main terms, else of its entries, the
     one whose text the query marks most ("pneumonia aspiration": "Pneumonia, aspiration", not
-    "Aspiration, bronchitis"), the shortest of those (the highlight of the whole entry)."""
+    "Aspiration, bronchitis"), then one that starts with the query (the term it names: "Asthma,
+    asthmatic (bronchial)", not "IgE asthma"), the shortest of those (the highlight of the
+    whole entry)."""
     for field in INDEX_HIGHLIGHTS:
         if fragments := highlights.get(field):
-            return min(fragments, key=lambda text: (-text.count("<mark>"), len(text)))
+            return min(
+                fragments,
+                key=lambda text: (-text.count("<mark>"), not text.startswith("<mark>"), len(text)),
+            )
     return None
 
 
