@@ -61,13 +61,11 @@ def index_terms_for(codes: Iterable[tuple[str, str]]) -> dict[tuple[str, str], I
     for system, code in codes:
         by_system[system].add(code)
     found: dict[tuple[str, str], IndexTerms] = {}
-    releases = dict(
-        IndexRelease.objects.filter(system__in=list(by_system), status="in_force").values_list(
-            "system", "release_id"
-        )
-    )
-    for system, release_id in releases.items():
-        main_terms = _main_terms(release_id)
+    releases = IndexRelease.objects.filter(
+        system__in=list(by_system), status="in_force"
+    ).values_list("system", "release_id", "digest")
+    for system, release_id, digest in releases:
+        main_terms = _main_terms(release_id, digest)
         rows = (
             IndexEntry.objects.filter(
                 release_id=release_id, attached_code__in=sorted(by_system[system])
@@ -108,10 +106,12 @@ class _MainTerms:
 _MAIN_TERMS: dict = {}
 
 
-def _main_terms(release_id) -> _MainTerms:
+def _main_terms(release_id, digest: str) -> _MainTerms:
     """Read once per release and process: a release's entries never change (a later year is
-    another release)."""
-    if release_id not in _MAIN_TERMS:
+    another release). Keyed by the entries' digest too: a release's id is its system and name
+    ("FY2025"), which another database (a restore, a test) may hold with other entries."""
+    key = (release_id, digest)
+    if key not in _MAIN_TERMS:
         rows = (
             IndexEntry.objects.filter(release_id=release_id, level__lte=1)
             .order_by("n")
@@ -124,8 +124,8 @@ def _main_terms(release_id) -> _MainTerms:
             if level == int(in_book):
                 numbers.append(n)
                 names.append(term_names(title))
-        _MAIN_TERMS[release_id] = _MainTerms(numbers, names)
-    return _MAIN_TERMS[release_id]
+        _MAIN_TERMS[key] = _MainTerms(numbers, names)
+    return _MAIN_TERMS[key]
 
 
 def codes_named(events) -> set[tuple[str, str]]:
