@@ -2,6 +2,8 @@
 attributed, with plain words from the glossary and codes as links; an editor starts a proposal
 from it; on /glossary an editor proposes a term and another reviewer approves it in place."""
 
+import re
+
 import pytest
 from django.core.management import call_command
 from playwright.sync_api import expect
@@ -39,7 +41,11 @@ def test_an_editor_starts_a_proposal_from_it(browsers, fractures):
     page = browsers.signed_in("alice")
     page.goto("/codes/icd10cm/S72.001A")
     page.get_by_role("link", name="Write a reviewed description from this text").click()
-    page.wait_for_url("**/codes/icd10cm/S72.001A/propose")
+    page.wait_for_url("**/codes/icd10cm/S72.001A/propose?common_description=*")
+    # The form starts from the generated text, for the editor to rewrite.
+    expect(page.get_by_label("Common-language description")).to_have_value(
+        re.compile(r"^S72\.001A is the ICD-10-CM code for")
+    )
 
 
 def test_a_term_proposed_by_an_editor_is_approved_by_a_reviewer_in_place(browsers, fractures):
