@@ -2,8 +2,11 @@
 description exists, labelled and attributed as generated; withheld exactly where the
 common-language description is (the meter, licences)."""
 
+from urllib.parse import quote
+
 import pytest
 from django.test import Client
+from django.utils.html import escape
 from rest_framework.test import APIClient
 
 from codesets.actions import code_register
@@ -65,11 +68,12 @@ def test_the_page_shows_it_labelled_with_its_own_attribution_and_linked_codes(fr
 def test_an_editor_is_offered_to_start_a_proposal_from_it(fractures):
     editor = Client()
     editor.force_login(make_user("ed", "editor"))
-    html = editor.get(PAGE).content.decode()
-    assert (
-        '<a href="/codes/icd10cm/S72.001A/propose">Write a reviewed description from this text</a>'
-        in html
-    )
+    page = editor.get(PAGE)
+    html = page.content.decode()
+    # The link carries the generated text, which the proposal form starts from.
+    text = quote(page.context["explanation"]["text"], safe="/")
+    start = f"/codes/icd10cm/S72.001A/propose?common_description={text}"
+    assert f'<a href="{escape(start)}">Write a reviewed description from this text</a>' in html
     assert "Write a reviewed description" not in Client().get(PAGE).content.decode()
 
 
