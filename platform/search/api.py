@@ -2,6 +2,7 @@
 
 import functools
 import logging
+import re
 import time
 from collections.abc import Callable
 
@@ -33,6 +34,8 @@ from search.queries import (
     encode_cursor,
     highlight_fields,
     lookup_ids,
+    respelled,
+    typing_a_code,
 )
 
 ES_ERRORS = (ESConnectionError, TransportError, ApiError)
@@ -310,6 +313,13 @@ def run_search(*, q: str, **kwargs):
         second = execute(build_search(q=better, **kwargs))
         if second.hits.total.value:
             return second, better
+    if q and not response.hits.total.value and not typing_a_code(q):
+        # Nothing, and nothing the suggester could correct: two edits anywhere in a word.
+        rescued = execute(build_search(q=q, rescue=True, **kwargs))
+        if rescued.hits.total.value:
+            # Taken for the words of the first hit's title (official text, shown to everyone).
+            title = rescued.hits[0].to_dict().get("title", "")
+            return rescued, respelled(q, re.findall(r"[^\W\d_]+", title))
     return response, None
 
 

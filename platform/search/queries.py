@@ -4,6 +4,7 @@ User text is only ever passed as query *text* (match, term, prefix), never as qu
 """
 
 import base64
+import difflib
 import json
 import math
 import re
@@ -299,6 +300,45 @@ def code_query(query: str):
     )
 
 
+# The last resort for a query that found nothing and that the suggester could not correct:
+# two edits anywhere in a word, on the words as written (unstemmed). The suggester reads the
+# stemmed vocabulary, where "hemmorhoids" is three edits from "hemorrhoid", and it missed
+# "numonia" (two from "pneumonia") even without a prefix; the fuzzy fallback of `text_query`
+# forgives two edits only from 12 letters, after the first letter. Run only after an empty
+# answer, so its cost (and its looser matches) never touch a query that found something.
+RESCUE_FIELDS = ["title.exact^6", "lay_terms.exact^5", "inclusion_terms.exact^3", "index_main"]
+
+
+def rescue_query(query: str):
+    return Q(
+        "multi_match",
+        query=strip_accents(query).strip(),
+        fields=RESCUE_FIELDS,
+        fuzziness=2,
+        prefix_length=0,
+        minimum_should_match="1<50%",
+    )
+
+
+def respelled(q: str, words: Sequence[str]) -> str | None:
+    """`q` with each word of 4 or more letters that is none of `words` replaced by the closest
+    of them (difflib's ratio, at least 0.7): what a rescued answer says the query was taken
+    for ("numonia" -> "pneumonia" when the first hit's title says "pneumonia"); None when
+    nothing changes."""
+    known = sorted({w.lower() for w in words if len(w) >= SPELLING_MIN_WORD})
+    taken = []
+    for word in strip_accents(q).split():
+        lower = word.lower()
+        close = (
+            difflib.get_close_matches(lower, known, n=1, cutoff=0.7)
+            if len(lower) >= SPELLING_MIN_WORD and lower not in known
+            else []
+        )
+        taken.append(close[0] if close else word)
+    text = " ".join(taken)
+    return text if text != " ".join(strip_accents(q).split()) else None
+
+
 def visible(hidden: Sequence[str]) -> Search:
     """Every code in force, without those of the `hidden` (unlicensed) systems."""
     search = Search(index=alias()).exclude("term", in_force=False)
@@ -313,11 +353,14 @@ def build_search(
     cursor: str | None,
     hidden: Sequence[str] = (),
     highlight: Sequence[str] = HIGHLIGHT_FIELDS,
+    rescue: bool = False,
 ) -> Search:
     """Codes matching `q` and `filters`, without the `hidden` systems, with fragments of the
-    `highlight` fields that match."""
+    `highlight` fields that match; with `rescue`, matching `rescue_query(q)` instead."""
     search = visible(hidden)
-    if q:
+    if q and rescue:
+        search = search.query(rescue_query(q))
+    elif q:
         search = search.query(code_query(q) if looks_like_code(q) else text_query(q))
     for field, value in filters.items():
         search = search.filter("term", **{field: value})

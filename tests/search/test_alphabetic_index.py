@@ -149,6 +149,26 @@ def test_a_code_named_in_another_codes_notes_stays_below_its_whole_family(codes_
     assert found[4] == "R06.2"
 
 
+def test_two_edits_the_suggester_cannot_correct_are_rescued(codes_then_index, client):
+    """ "hemmorhoids" is two edits from "hemorrhoids" as written, but three from the stemmed
+    vocabulary's "hemorrhoid", so the suggester has nothing: the last resort finds it and says
+    what the query was taken for."""
+    code_register(
+        system="icd10cm",
+        code="K64.9",
+        content={"official_descriptor": "Unspecified hemorrhoids", "billable": True},
+        source="test",
+        release="test",
+    )
+    catch_up("search")
+    refresh()
+    answer = search(client, "hemmorhoids")
+    assert codes(answer)[0] == "K64.9"
+    assert answer["corrected_query"] == "hemorrhoids"
+    page = client.get("/search", {"q": "hemmorhoids"}).content.decode()
+    assert "Showing results for" in page and "hemorrhoids" in page
+
+
 def test_nonsense_finds_nothing_and_the_page_advises(codes_then_index, client):
     answer = search(client, "xqzvbnwplk")
     assert answer["total"] == 0 and answer["corrected_query"] is None
