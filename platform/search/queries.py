@@ -301,12 +301,14 @@ def code_query(query: str):
 
 
 # The last resort for a query that found nothing and that the suggester could not correct:
-# two edits anywhere in a word, on the words as written (unstemmed). The suggester reads the
-# stemmed vocabulary, where "hemmorhoids" is three edits from "hemorrhoid", and it missed
-# "numonia" (two from "pneumonia") even without a prefix; the fuzzy fallback of `text_query`
-# forgives two edits only from 12 letters, after the first letter. Run only after an empty
-# answer, so its cost (and its looser matches) never touch a query that found something.
+# two edits anywhere in a word of 6 letters or more, on the words as written (unstemmed). The
+# suggester reads the stemmed vocabulary, where "hemmorhoids" is three edits from "hemorrhoid",
+# and it missed "numonia" (two from "pneumonia") even without a prefix; the fuzzy fallback of
+# `text_query` forgives two edits only from 12 letters, after the first letter. Run only after
+# an empty answer, so its cost (and its looser matches) never touch a query that found
+# something.
 RESCUE_FIELDS = ["title.exact^6", "lay_terms.exact^5", "inclusion_terms.exact^3", "index_main"]
+RESCUE_FUZZINESS = "AUTO:4,6"  # one edit from 4 letters, two from 6 (the spelling rule)
 
 
 def rescue_query(query: str):
@@ -314,7 +316,7 @@ def rescue_query(query: str):
         "multi_match",
         query=strip_accents(query).strip(),
         fields=RESCUE_FIELDS,
-        fuzziness=2,
+        fuzziness=RESCUE_FUZZINESS,
         prefix_length=0,
         minimum_should_match="1<50%",
     )
