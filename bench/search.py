@@ -616,15 +616,18 @@ def machine_facts() -> str:
     from django.db import connection
 
     with connection.cursor() as cursor:
-        cursor.execute("SHOW server_version")
-        (pg_version,) = cursor.fetchone()
+        if connection.vendor == "postgresql":
+            cursor.execute("SHOW server_version")
+            database = f"PostgreSQL {cursor.fetchone()[0]} (fsync=off)"
+        else:  # --compare on the embedded product's database
+            database = f"{connection.vendor} {connection.Database.sqlite_version}"
     nodes = es().nodes.info()["nodes"]
     es_version = ", ".join(sorted({node["version"] for node in nodes.values()}))
     health = es().cluster.health()
     return (
         f"nproc {len(os.sched_getaffinity(0))}, Elasticsearch {es_version} "
-        f"({health['number_of_nodes']} node, {health['status']}), PostgreSQL {pg_version} "
-        f"(fsync=off), Python {sys.version.split()[0]}"
+        f"({health['number_of_nodes']} node, {health['status']}), {database}, "
+        f"Python {sys.version.split()[0]}"
     )
 
 
