@@ -22,13 +22,9 @@ from codeledger.throttling import RateLimitHeaders, WindowThrottle
 from codes.redaction import withheld_fields
 from codes.systems import SYSTEMS
 
-# Until settings name rates of their own ("assistant_key", "assistant_user"), these hold: an
-# answer costs a few database reads, about what a search costs.
-DEFAULT_RATES = {"assistant_key": "600/min", "assistant_user": "60/min"}
-
 
 def rate(name: str) -> str:
-    return settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"].get(name, DEFAULT_RATES[name])
+    return settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"][name]  # codeledger/settings.py
 
 
 class AssistantThrottle(WindowThrottle):

@@ -20,13 +20,9 @@ from codeledger.api import ReadAccess, StrictSerializer, withheld_for
 from codeledger.throttling import RateLimitHeaders, WindowThrottle
 from codes.systems import SYSTEMS
 
-# Until settings name rates of their own ("check_key", "check_user", "check_anon"), these hold:
-# a check of 100 codes reads a few hundred streams, about what ten code lookups cost.
-DEFAULT_RATES = {"check_key": "600/min", "check_user": "120/min", "check_anon": "30/min"}
-
 
 def rate(name: str) -> str:
-    return settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"].get(name, DEFAULT_RATES[name])
+    return settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"][name]  # codeledger/settings.py
 
 
 class CheckThrottle(WindowThrottle):
