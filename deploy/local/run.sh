@@ -3,7 +3,7 @@
 # (unless ELASTICSEARCH_URL points elsewhere), migrates, imports the code set on the first start,
 # and serves http://127.0.0.1:8000 with gunicorn, DEBUG off (deploy/local/serve.sh).
 # Ctrl-C stops everything. `make dev` (run.sh --dev): the development server instead, DEBUG on
-# (its error pages) and the reloader, which restarts it when a source file changes.
+# (its error pages), the debug toolbar and the reloader, which restarts it when a source file changes.
 # CODELEDGER_SKIP_FIRST_IMPORT=1 leaves out the code set, content and demo logins (tests).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -29,8 +29,8 @@ if [ -z "${CODELEDGER_SKIP_FIRST_IMPORT:-}" ]; then
   "$PY" manage.py demo_users
 fi
 if [ "${1:-}" = "--dev" ]; then
-  echo "CodeLedger (development server): http://127.0.0.1:${PORT:-8000}/"
-  "$PY" manage.py runserver "127.0.0.1:${PORT:-8000}"
+  echo "CodeLedger (development server, debug toolbar on): http://127.0.0.1:${PORT:-8000}/"
+  DEBUG_TOOLBAR=true "$PY" manage.py runserver "127.0.0.1:${PORT:-8000}"
 else
   deploy/local/serve.sh
 fi

@@ -172,6 +172,14 @@ if not DEBUG:
     # Production serves collected, hashed static files itself; runserver does it under DEBUG.
     MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")
 
+# `make dev` (deploy/local/run.sh --dev) turns the debug toolbar on: queries, templates and
+# timings of each page, for 127.0.0.1. It is a development dependency; never on under make run.
+DEBUG_TOOLBAR = DEBUG and env.bool("DEBUG_TOOLBAR", default=False)
+if DEBUG_TOOLBAR:
+    INSTALLED_APPS.append("debug_toolbar")
+    MIDDLEWARE.insert(0, "debug_toolbar.middleware.DebugToolbarMiddleware")
+    INTERNAL_IPS = ["127.0.0.1", "::1"]
+
 # Metrics (codeledger/metrics.py): latency by view around everything, search latency inside.
 MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",

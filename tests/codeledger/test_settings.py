@@ -86,3 +86,32 @@ def test_production_mode_passes_check_deploy_without_warnings():
 
 def test_requests_are_not_wrapped_in_one_transaction(settings):
     assert settings.DATABASES["default"]["ATOMIC_REQUESTS"] is False
+
+
+SHOW_TOOLBAR = (
+    "from django.test import Client; from django.conf import settings; "
+    "page = Client(REMOTE_ADDR='127.0.0.1').get('/'); "
+    "print(page.status_code, 'djDebug' in page.content.decode(), settings.DEBUG_TOOLBAR)"
+)
+
+
+def test_make_dev_shows_the_debug_toolbar_and_make_run_never_does(tmp_path):
+    """`make dev` sets DEBUG_TOOLBAR=true (deploy/local/run.sh --dev): the home page carries the
+    toolbar for 127.0.0.1. With DEBUG off (`make run`) the same variable changes nothing."""
+    database = f"sqlite:///{tmp_path / 'dev.sqlite3'}"
+    assert run_manage("migrate", "--noinput", DATABASE_URL=database).returncode == 0
+    dev = run_manage("shell", "-c", SHOW_TOOLBAR, DATABASE_URL=database, DEBUG_TOOLBAR="true")
+    assert dev.returncode == 0, dev.stderr
+    assert dev.stdout.split()[-3:] == ["200", "True", "True"]
+    served = run_manage(
+        "shell",
+        "-c",
+        "from django.conf import settings; "
+        "print('debug_toolbar' in settings.INSTALLED_APPS, settings.DEBUG_TOOLBAR)",
+        DATABASE_URL=database,
+        DEBUG="false",
+        EMBEDDED="true",
+        DEBUG_TOOLBAR="true",
+    )
+    assert served.returncode == 0, served.stderr
+    assert served.stdout.split()[-2:] == ["False", "False"]
