@@ -497,8 +497,14 @@ class RedisServer:
 
 # --- command line ------------------------------------------------------------------------
 
+# `make run`'s node: port 9200 unless ELASTICSEARCH_PORT names another (a second clone's
+# `make run` beside the first); its transport port is 100 above.
+_LOCAL_ES_PORT = int(os.environ.get("ELASTICSEARCH_PORT") or 9200)
 LOCAL_ES = ElasticsearchNode(
-    base=LOCAL / "elasticsearch", port=9200, transport_port=9300, retry_on_busy_port=False
+    base=LOCAL / "elasticsearch",
+    port=_LOCAL_ES_PORT,
+    transport_port=_LOCAL_ES_PORT + 100,
+    retry_on_busy_port=False,
 )
 
 

@@ -4,6 +4,7 @@
 # and serves http://127.0.0.1:8000 with gunicorn, DEBUG off (deploy/local/serve.sh).
 # Ctrl-C stops everything. `make dev` (run.sh --dev): the development server instead, DEBUG on
 # (its error pages), the debug toolbar and the reloader, which restarts it when a source file changes.
+# PORT (8000) and ELASTICSEARCH_PORT (9200) move the server and the local node.
 # CODELEDGER_SKIP_FIRST_IMPORT=1 leaves out the code set, content and demo logins (tests).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -14,6 +15,7 @@ if [ -z "${ELASTICSEARCH_URL:-}" ]; then
   "$PY" deploy/local/localservices.py elasticsearch start &
   es_started=$!
   trap '"$PY" deploy/local/localservices.py elasticsearch stop' EXIT
+  export ELASTICSEARCH_URL="http://127.0.0.1:${ELASTICSEARCH_PORT:-9200}"
 fi
 "$PY" manage.py migrate --noinput
 if [ -n "${es_started:-}" ]; then wait "$es_started"; fi
