@@ -66,3 +66,39 @@ CODE_EVENTS = (CodeRegistered, CodeRevised, CodeRetired, CodeReinstated, CommonD
 
 
 CODE_EVENT_TYPES = frozenset(cls.event_type for cls in CODE_EVENTS)
+
+
+# --- code systems defined by imported files (stream `codesystem:<name>`, codes.streams) ------
+
+
+@event_type("CodeSystemDefined")
+@dataclass(frozen=True)
+class CodeSystemDefined:
+    """A code system that an imported file brought (codes.system_definitions)."""
+
+    name: str  # the slug codes and streams name it by
+    label: str
+    url: str  # canonical URL
+    publisher: str = ""
+    licence: str = ""  # the terms, shown in the attribution line
+    licensed: bool = False  # readable in full only by organisations holding its licence
+    code_pattern: str = ""  # a regular expression every code fully matches
+    format_hint: str = ""  # the pattern in words, for error messages
+    version: str = ""
+    source: str = ""  # the file's format: fhir-file | csv-file
+    release: str = ""  # the release whose import defined it
+
+
+@event_type("CodeSystemRevised")
+@dataclass(frozen=True)
+class CodeSystemRevised:
+    """A later file's metadata differ from the system's definition: field -> {from, to}."""
+
+    name: str
+    changes: dict
+    source: str = ""
+    release: str = ""
+
+
+CODE_SYSTEM_EVENTS = (CodeSystemDefined, CodeSystemRevised)
+CODE_SYSTEM_EVENT_TYPES = frozenset(cls.event_type for cls in CODE_SYSTEM_EVENTS)

@@ -119,3 +119,28 @@ class SectionEntry(models.Model):
 
     def __str__(self):
         return f"{self.system} {self.level} {self.section}"
+
+
+class CodeSystemEntry(models.Model):
+    """A code system defined by an imported file (codes.systems.defined_system), as its
+    `codesystem:<name>` stream says today: written by the `code_systems` projector
+    (codes.system_projector), and by the import that defines the system, in its transaction, so
+    the codes it registers can be checked against it (the same fold: the projector's later
+    write changes nothing). The packaged systems are not here: they are defined in code."""
+
+    name = models.CharField(max_length=20, unique=True)
+    label = models.CharField(max_length=200)
+    url = models.CharField(max_length=500)
+    publisher = models.CharField(max_length=300, blank=True)
+    licence = models.CharField(max_length=1000, blank=True)
+    licensed = models.BooleanField(default=False)
+    code_pattern = models.CharField(max_length=300)
+    format_hint = models.CharField(max_length=300)
+    version = models.CharField(max_length=100, blank=True)
+    stream_version = models.PositiveIntegerField()
+    defined_at = models.DateTimeField()
+    revised_at = models.DateTimeField()
+    position = models.BigIntegerField()
+
+    def __str__(self):
+        return f"{self.name} ({self.label})"

@@ -2,13 +2,14 @@
 
 They are stored in every log (and in exports and digests), so they never change:
 `code:<system>:<code as displayed>`, `change:<uuid>`, `release:<uuid>`, `index:<uuid>`,
-`section:<system>:<chapter or block>`, `glossary:<term>`.
+`section:<system>:<chapter or block>`, `glossary:<term>`, `codesystem:<name>`.
 """
 
 from codes.systems import get_system
 
 CODE, CHANGE, RELEASE, INDEX = "code", "change", "release", "index"
 SECTION, GLOSSARY = "section", "glossary"
+CODE_SYSTEM = "codesystem"
 
 
 def code_stream(system: str, code: str) -> str:
@@ -57,3 +58,9 @@ def glossary_stream(term: str) -> str:
     """The stream of one glossary term (knowledge app), by its normalised spelling, e.g.
     `glossary:closed fracture`."""
     return f"{GLOSSARY}:{term}"
+
+
+def code_system_stream(name: str) -> str:
+    """The stream of a code system defined by an imported file, e.g. `codesystem:wound-care`
+    (codes.system_definitions)."""
+    return f"{CODE_SYSTEM}:{name}"

@@ -1,9 +1,19 @@
-"""Code systems: how each validates a code, shows it, and normalises it (`I21.4` = `i214`)."""
+"""Code systems: how each validates a code, shows it, and normalises it (`I21.4` = `i214`).
+
+The packaged systems are defined here, in code; a system that an imported file defines
+(`manage.py codes_import --file`, docs/code-sets.md) is recorded as events on its own stream
+and read from the `code_systems` read model. `SYSTEMS` and `get_system` answer for both.
+"""
 
 import re
+import threading
+import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 
+from django.apps import apps
 from django.core.exceptions import ValidationError
+from django.db import DatabaseError, transaction
 
 
 @dataclass(frozen=True)
@@ -21,6 +31,23 @@ class Attribution:
 PUBLISHER = Attribution("Written by the CodeLedger editors", "© CodeLedger, all rights reserved")
 
 
+# Every text about a licensed system's code: even a plain-language paraphrase retells the
+# licensor's (CPT's, and a file-defined licensed system's).
+LICENSED_FIELDS = frozenset(
+    {
+        "official_descriptor",
+        "short_descriptor",
+        "common_description",
+        "notes",
+        "related",
+        "chapter",
+        "block",
+        "lay_terms",
+    }
+)
+MAX_CODE_LENGTH = 20  # codes.models.CodeEntry.code
+
+
 @dataclass(frozen=True)
 class CodeSystem:
     name: str
@@ -34,13 +61,20 @@ class CodeSystem:
     official: Attribution = Attribution("Source not recorded", "Terms not recorded")
     # For a licensed system: the fields shown only to holders of its licence.
     restricted_fields: frozenset = frozenset()
+    # The canonical URL FHIR names the system by, and who publishes it.
+    url: str = ""
+    publisher: str = ""
+    # Whether `a1` and `A1` are two codes (a custom or file-defined system's) or one.
+    case_sensitive: bool = False
+    version: str = ""  # a file-defined system's version, as its file gave it
+    packaged: bool = True  # defined here, in code; False: defined by an imported file
 
     def display(self, raw: str) -> str:
         """The code as people write it; raises ValidationError when it is not a valid code."""
         compact = raw.strip().upper().replace(".", "") if self.dotted_after else raw.strip()
-        if self.name != "custom":
+        if not self.case_sensitive:
             compact = compact.upper()
-        if not self.pattern.fullmatch(compact):
+        if len(compact) > MAX_CODE_LENGTH or not self.pattern.fullmatch(compact):
             raise ValidationError(
                 f"{raw!r} is not a valid {self.label} code ({self.format_hint})", code="code"
             )
@@ -53,7 +87,7 @@ class CodeSystem:
         return self.display(raw).replace(".", "").lower()
 
 
-SYSTEMS = {
+PACKAGED_SYSTEMS = {
     system.name: system
     for system in (
         CodeSystem(
@@ -67,6 +101,8 @@ SYSTEMS = {
                 "ICD-10-CM, Centers for Medicare & Medicaid Services (CMS) and NCHS",
                 "Public domain",
             ),
+            url="http://hl7.org/fhir/sid/icd-10-cm",
+            publisher="Centers for Medicare & Medicaid Services (CMS) and NCHS",
         ),
         CodeSystem(
             "icd10pcs",
@@ -76,6 +112,8 @@ SYSTEMS = {
             official=Attribution(
                 "ICD-10-PCS, Centers for Medicare & Medicaid Services (CMS)", "Public domain"
             ),
+            url="http://www.cms.gov/Medicare/Coding/ICD10",
+            publisher="Centers for Medicare & Medicaid Services (CMS)",
         ),
         CodeSystem(
             "hcpcs",
@@ -85,6 +123,8 @@ SYSTEMS = {
             official=Attribution(
                 "HCPCS Level II, Centers for Medicare & Medicaid Services (CMS)", "Public domain"
             ),
+            url="https://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets",
+            publisher="Centers for Medicare & Medicaid Services (CMS)",
         ),
         CodeSystem(
             "cpt",
@@ -97,19 +137,9 @@ SYSTEMS = {
                 "CPT © American Medical Association, all rights reserved; licensed, shown only "
                 "to licence holders",
             ),
-            # Every text about a CPT code: even a plain-language paraphrase retells the AMA's.
-            restricted_fields=frozenset(
-                {
-                    "official_descriptor",
-                    "short_descriptor",
-                    "common_description",
-                    "notes",
-                    "related",
-                    "chapter",
-                    "block",
-                    "lay_terms",
-                }
-            ),
+            restricted_fields=LICENSED_FIELDS,
+            url="http://www.ama-assn.org/go/cpt",
+            publisher="American Medical Association",
         ),
         CodeSystem(
             "custom",
@@ -117,9 +147,118 @@ SYSTEMS = {
             re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,19}"),
             "1 to 20 letters, digits, dots, dashes or underscores",
             official=Attribution("A custom code set", "Terms of its owner"),
+            url="urn:codeledger:code-system:custom",
+            publisher="CodeLedger",
+            case_sensitive=True,
         ),
     )
 }
+
+# --- systems defined by an imported file (codesets.files) ----------------------------------
+
+NAME = re.compile(r"[a-z][a-z0-9-]{1,19}")  # a stream name part: no ':' (codes.streams)
+DEFAULT_PATTERN = r"[A-Za-z0-9][A-Za-z0-9._-]{0,19}"
+DEFAULT_FORMAT_HINT = "1 to 20 letters, digits, dots, dashes or underscores"
+# How long a process trusts the file-defined systems it read before reading them again. A name
+# it does not know is read at once (a system another process has just defined is found by its
+# first lookup); only lists of systems, and revisions, may lag by this much.
+REFRESH_SECONDS = 5.0
+
+
+def defined_system(definition: dict) -> CodeSystem:
+    """The CodeSystem a file defined, from its definition (a CodeSystemEntry row's fields, or a
+    CodeSystemDefined event's): codes are case-sensitive, as FHIR's are, and a licensed
+    system's every text is restricted, as CPT's."""
+    publisher = definition.get("publisher") or ""
+    label = definition["label"]
+    return CodeSystem(
+        definition["name"],
+        label,
+        re.compile(definition.get("code_pattern") or DEFAULT_PATTERN),
+        definition.get("format_hint") or DEFAULT_FORMAT_HINT,
+        licensed=bool(definition.get("licensed")),
+        official=Attribution(
+            f"{label}, {publisher}" if publisher else label,
+            definition.get("licence") or "Terms of its owner",
+        ),
+        restricted_fields=LICENSED_FIELDS if definition.get("licensed") else frozenset(),
+        url=definition.get("url") or "",
+        publisher=publisher,
+        case_sensitive=True,
+        version=definition.get("version") or "",
+        packaged=False,
+    )
+
+
+class Systems(Mapping):
+    """Every code system by name: the packaged ones (above, in this order), then those defined
+    by imported files (the `code_systems` read model, codes.models.CodeSystemEntry), by name.
+
+    Read-only. Building it reads nothing: forms and argparse that list it while modules are
+    imported see the packaged systems, and the database is read only once the apps are ready,
+    at most every REFRESH_SECONDS, or at once for a name this process has not seen. Before
+    `migrate` has made the table, there are no file-defined systems.
+    """
+
+    def __init__(self, packaged: dict[str, CodeSystem]):
+        self._packaged = packaged
+        self._defined: dict[str, CodeSystem] = {}
+        self._read_at: float | None = None
+        self._lock = threading.Lock()
+
+    def _file_defined(self, *, missing: str | None = None) -> dict[str, CodeSystem]:
+        stale = self._read_at is None or time.monotonic() - self._read_at > REFRESH_SECONDS
+        if (stale or (missing and missing not in self._defined)) and apps.ready:
+            defined = _read_defined()
+            if defined is not None:
+                with self._lock:
+                    self._defined, self._read_at = defined, time.monotonic()
+        return self._defined
+
+    def forget(self) -> None:
+        """Read the file-defined systems again at the next use (after a definition this process
+        wrote, or rolled back)."""
+        with self._lock:
+            self._defined, self._read_at = {}, None
+
+    def __getitem__(self, name: str) -> CodeSystem:
+        if name in self._packaged:
+            return self._packaged[name]
+        if not isinstance(name, str) or not NAME.fullmatch(name):
+            raise KeyError(name)
+        return self._file_defined(missing=name)[name]
+
+    def __contains__(self, name) -> bool:
+        try:
+            self[name]
+        except KeyError:
+            return False
+        return True
+
+    def __iter__(self):
+        yield from self._packaged
+        yield from (name for name in self._file_defined() if name not in self._packaged)
+
+    def __len__(self) -> int:
+        return len(self._packaged) + len(
+            [name for name in self._file_defined() if name not in self._packaged]
+        )
+
+
+def _read_defined() -> dict[str, CodeSystem] | None:
+    """The file-defined systems in the read model, or None when it cannot be read (before
+    `migrate`, or with the database out of reach: what was read before stays)."""
+    from codes.models import CodeSystemEntry  # the models import this module
+
+    try:
+        with transaction.atomic():  # a failing read must not break the caller's transaction
+            rows = list(CodeSystemEntry.objects.order_by("name").values())
+    except DatabaseError:
+        return None
+    return {row["name"]: defined_system(row) for row in rows}
+
+
+SYSTEMS = Systems(PACKAGED_SYSTEMS)
 
 
 def get_system(name: str) -> CodeSystem:

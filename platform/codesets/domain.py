@@ -315,7 +315,7 @@ def decide_approve(
             conflicts[code] = clashes
             continue
         applied.append(code)
-        events = _code_events(release, code, merged, state, actor.username)
+        events = _code_events(release, item, merged, state, actor.username)
         if events:
             code_events[code] = events
     release_events = []
@@ -353,12 +353,13 @@ def _merge(changes: dict, state: CodeState) -> tuple[dict, dict]:
     return merged, clashes
 
 
-def _code_events(release: ReleaseState, code: str, merged: dict, state: CodeState, reviewer):
+def _code_events(release: ReleaseState, item: dict, merged: dict, state: CodeState, reviewer):
     common = {
         "system": release.system,
-        "code": code,
+        "code": item["code"],
         "change_request": release.release_id,
-        "effective_from": release.effective_from,
+        # An item's own day (a code added or retired on a day a code-set file gives) first.
+        "effective_from": item.get("effective_from") or release.effective_from,
         "proposer": release.proposer,
         "reviewer": reviewer,
     }

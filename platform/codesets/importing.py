@@ -21,7 +21,7 @@ from django.db import transaction
 
 from codeledger.domain import SYSTEM_ACTOR, Invalid
 from codes.content import clean_proposal, empty_content
-from codes.events import CodeRegistered
+from codes.events import CodeRegistered, CodeRetired
 from codes.sections import SectionState, evolve_section
 from codes.state import CodeState, evolve_code
 from codes.streams import (
@@ -98,6 +98,8 @@ def registration(code, *, source: str, release: str, effective_from: date | None
         raise ImportRefused(
             f"{code.system} {code.code}: {error.message} {error.details.get('errors', '')}"
         ) from None
+    # A code's own day (a code-set file's `effective_from`, codesets.files) before the release's.
+    effective_from = getattr(code, "effective_from", None) or effective_from
     event = CodeRegistered(
         system=code.system,
         code=code.code,
@@ -109,6 +111,22 @@ def registration(code, *, source: str, release: str, effective_from: date | None
     return NewEvent.of(event, event_id=event_id)
 
 
+def scheduled_retirement(code, *, source: str, release: str) -> NewEvent | None:
+    """The retirement a code-set file gives a code of its first release (`retired_on`), as
+    the code's second event: in force from that day, scheduled while it is to come."""
+    retired_on = getattr(code, "retired_on", None)
+    if retired_on is None:
+        return None
+    event = CodeRetired(
+        system=code.system,
+        code=code.code,
+        effective_from=retired_on.isoformat(),
+        proposer=SYSTEM_ACTOR.username,
+    )
+    key = f"{source}|{release}|{code.system}|{code.code}|retired"
+    return NewEvent.of(event, event_id=uuid.uuid5(IMPORT_NAMESPACE, key))
+
+
 def _checked_stream(code, system: str, **registration_args) -> StreamAppend:
     if code.system != system:
         raise ImportRefused(f"{code.code} belongs to {code.system}, not {system}")
@@ -116,8 +134,13 @@ def _checked_stream(code, system: str, **registration_args) -> StreamAppend:
         display = get_system(system).display(code.code)
     except ValidationError as error:
         raise ImportRefused(f"{code.code}: {error.messages[0]}") from None
-    event = registration(code, **registration_args)
-    return StreamAppend(code_stream(system, display), [event], NO_STREAM)
+    events = [registration(code, **registration_args)]
+    retirement = scheduled_retirement(
+        code, source=registration_args["source"], release=registration_args["release"]
+    )
+    if retirement is not None:
+        events.append(retirement)
+    return StreamAppend(code_stream(system, display), events, NO_STREAM)
 
 
 def _checked_content(code, system: str, **registration_args) -> tuple[str, dict]:
@@ -290,6 +313,7 @@ def propose_release(
     effective_from: date | None = None,
     progress: Callable[[int], None] | None = None,
     sections: Callable[[], Iterable] | None = None,
+    item_dates: dict[str, dict[str, str]] | None = None,
 ) -> ReleaseSummary:
     """Diff a later release of a code set against the current state and record it as one
     release change set (a `release:<id>` stream) for review. Nothing touches the codes yet.
@@ -297,7 +321,10 @@ def propose_release(
     The chapters and blocks (`sections`) the release adds or whose title or notes differ are
     recorded in the same append, in their own streams, with the release's id and effective
     date: official text that no code item carries and no one edits, so they are not items to
-    review (docs/code-sets.md)."""
+    review (docs/code-sets.md).
+
+    `item_dates` (code -> {"added" | "retired": ISO day}) puts an added or retired code's item
+    in force from the code's own day, not the release's (a code-set file's dates)."""
     get_system(system)
     started = time.perf_counter()
     release_id = release_id_for(system=system, source=source, release=release)
@@ -314,6 +341,10 @@ def propose_release(
         if progress:
             progress(1)
     items = release_items(current_codes(system), cleaned, provides=provides)
+    for item in items:
+        day = (item_dates or {}).get(item["code"], {}).get(item["kind"])
+        if day:
+            item["effective_from"] = day
     counts = item_counts(items)
     try:
         changed_sections = section_events(

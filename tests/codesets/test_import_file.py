@@ -1,4 +1,4 @@
-"""Bring-your-own code sets (issue #25): `codes_import_file` reads a FHIR CodeSystem or a CSV
+"""Bring-your-own code sets (issue #25): `codes_import --file` reads a FHIR CodeSystem or a CSV
 (fixtures of our own in tests/codesets/data, no CMS or AMA text) through the packaged imports'
 pipeline: a first release registers the codes, a later one is a change set to review, and a
 malformed file changes nothing and says where."""
@@ -26,7 +26,8 @@ DATA = Path(__file__).parent / "data"
 def run(path, system, file_format, release="R1", *extra):
     out = io.StringIO()
     call_command(
-        "codes_import_file",
+        "codes_import",
+        "--file",
         str(path),
         "--system",
         system,

@@ -1,5 +1,5 @@
 """The admin screen that imports a code-set file (codesets.upload), through Django's test
-client: the same import as `codes_import_file`, for admins only; a malformed file re-shows the
+client: the same import as `codes_import --file`, for admins only; a malformed file re-shows the
 form with its line and writes nothing."""
 
 from pathlib import Path

@@ -7,7 +7,9 @@ cannot drop a column silently):
 - `code` (required) and `display` (required; `official_descriptor` is the same column);
 - `short_descriptor` (or `short_display`), `parent` (a code of the same file);
 - `billable` (or `selectable`): true/false, yes/no, 1/0, empty = true;
-- `status`: active (default) or retired; `lay_terms`: several separated by `|`.
+- `status`: active (default) or retired; `lay_terms`: several separated by `|`;
+- `effective_from`: the day (YYYY-MM-DD) the code comes into force, when it is not the
+  release's; `retired_on`: the day it is retired (scheduled when it is still to come).
 
 Anything malformed stops the reading with its line number (`line 7: billable: ...`), counting
 the header as line 1, so an import changes nothing and says where to look.
@@ -15,6 +17,7 @@ the header as line 1, so an import changes nothing and says where to look.
 
 import csv
 from collections.abc import Iterable, Iterator
+from datetime import date
 
 from codesets.readers.fhir_json import MAX_TEXT, RETIRED, ConceptRow
 
@@ -29,6 +32,8 @@ ALIASES = {
     "selectable": "selectable",
     "status": "status",
     "lay_terms": "lay_terms",
+    "effective_from": "effective_from",
+    "retired_on": "retired_on",
 }
 TRUE, FALSE = {"true", "yes", "1", "y", ""}, {"false", "no", "0", "n"}
 
@@ -88,6 +93,16 @@ def _text(value: str, line: int, column: str, *, required: bool = False) -> str:
     return value
 
 
+def _day(value: str, line: int, column: str) -> date | None:
+    value = (value or "").strip()
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise MalformedCsv(line, f"{column}: {value!r} is not a day (YYYY-MM-DD)") from None
+
+
 def read_csv(lines: Iterable[str]) -> Iterator[ConceptRow]:
     """Every row as a concept, in the file's order, read one line at a time; a code given
     twice stops the reading at its second line. `path` of each row is `line N`."""
@@ -113,7 +128,13 @@ def read_csv(lines: Iterable[str]) -> Iterator[ConceptRow]:
             if status not in RETIRED | {"active"}:
                 raise MalformedCsv(line, f"status: unknown status {status!r}")
             lay = _text(cells.get("lay_terms", ""), line, "lay_terms").split("|")
+            effective_from = _day(cells.get("effective_from", ""), line, "effective_from")
+            retired_on = _day(cells.get("retired_on", ""), line, "retired_on")
+            if effective_from and retired_on and retired_on < effective_from:
+                raise MalformedCsv(line, "retired_on: before effective_from")
             yield ConceptRow(
+                effective_from=effective_from,
+                retired_on=retired_on,
                 code=code,
                 display=_text(cells["display"], line, "display", required=True),
                 short_display=_text(cells.get("short_display", ""), line, "short_descriptor"),

@@ -24,6 +24,9 @@ DESIGNATION_USE = "urn:codeledger:fhir:designation-use"  # as fhir.concepts name
 MAX_TEXT = 1000
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 RETIRED = {"retired", "deprecated", "inactive"}
+# An extension on the CodeSystem resource (valueBoolean): true makes a system the file defines
+# licensed, readable in full only by organisations holding its licence (docs/code-sets.md).
+LICENSED_EXTENSION = "urn:codeledger:fhir:StructureDefinition/licensed"
 
 
 class MalformedCodeSystem(ValueError):
@@ -43,6 +46,7 @@ class CodeSystemHeader:
     publisher: str
     copyright: str
     count: int | None
+    licensed: bool | None = None  # the LICENSED_EXTENSION's value; None: not given
 
 
 @dataclass(frozen=True)
@@ -90,7 +94,17 @@ def read_header(resource) -> CodeSystemHeader:
     count = resource.get("count")
     if count is not None and (not isinstance(count, int) or isinstance(count, bool) or count < 0):
         raise MalformedCodeSystem("count", "must be a whole number")
+    licensed = None
+    extensions = resource.get("extension") or []
+    if not isinstance(extensions, list):
+        raise MalformedCodeSystem("extension", "must be a list")
+    for n, extension in enumerate(extensions):
+        if isinstance(extension, dict) and extension.get("url") == LICENSED_EXTENSION:
+            licensed = extension.get("valueBoolean")
+            if not isinstance(licensed, bool):
+                raise MalformedCodeSystem(f"extension[{n}].valueBoolean", "must be true or false")
     return CodeSystemHeader(
+        licensed=licensed,
         url=_text(resource.get("url"), "url", required=True),
         name=_text(resource.get("name"), "name"),
         title=_text(resource.get("title"), "title"),

@@ -1,13 +1,22 @@
+"""`manage.py codes_import SOURCE`: a packaged code set (codesets.sources); `manage.py
+codes_import --file F --format fhir|csv --system S --release R`: a code set you bring, from a
+FHIR CodeSystem JSON resource or a CSV file (codesets.files, docs/code-sets.md), which may
+define its system."""
+
+import argparse
 from datetime import date
 from functools import partial
+from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from tqdm import tqdm
 
-from codes.systems import SYSTEMS
+from codes.systems import PACKAGED_SYSTEMS
+from codesets.files import FORMATS, MalformedFile, SystemOptions, import_file
 from codesets.importing import (
     ImportRefused,
+    ImportSummary,
     first_import_of,
     import_codes,
     propose_release,
@@ -16,24 +25,89 @@ from codesets.importing import (
 from codesets.sources import SOURCES, SourceError, count_source, read_sections, read_source
 from events.progress import project_with_progress, projected_afterwards
 
+FILE_OPTIONS = (
+    "file_format",
+    "label",
+    "url",
+    "publisher",
+    "licence",
+    "licensed",
+    "code_pattern",
+    "code_format",
+    "system_version",
+)
+LOG_INTERVAL = 5.0  # seconds between two progress lines when stderr is not a terminal
+
+
+class _Lines:
+    """A stream for tqdm that writes each refresh as a line of its own: a log (`make run`'s,
+    a service manager's) shows the progress instead of one line of carriage returns."""
+
+    def __init__(self, stream):
+        self.stream = stream
+
+    def write(self, text: str) -> None:
+        text = text.replace("\r", "").strip()
+        if text:
+            self.stream.write(text + "\n")
+
+    def flush(self) -> None:
+        self.stream.flush()
+
+
+def progress_bar(stream, **kwargs) -> tqdm:
+    """A tqdm bar on a terminal; elsewhere the same bar as a plain line every LOG_INTERVAL
+    seconds (tqdm's `disable=None` would hide it)."""
+    if getattr(stream, "isatty", lambda: False)():
+        return tqdm(file=stream, **kwargs)
+    return tqdm(file=_Lines(stream), mininterval=LOG_INTERVAL, ascii=True, ncols=100, **kwargs)
+
 
 class Command(BaseCommand):
     help = (
-        "Import a code set from packaged CMS data. The first import of a system registers "
-        "every code without review; a later release becomes one release change set to review "
-        "(added, revised and retired codes). Re-running the same release changes nothing."
+        "Import a code set: from packaged CMS data (SOURCE), or from a file you bring (--file, "
+        "with --format, --system and --release; docs/code-sets.md). The first import of a "
+        "system registers every code without review; a later release becomes one release "
+        "change set to review (added, revised and retired codes). Re-running the same release "
+        "changes nothing. A malformed file changes nothing and names its line or JSON path."
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("source", help=f"one of: {', '.join(SOURCES)}")
-        parser.add_argument("--system", choices=sorted(SYSTEMS), help="check the source's system")
+        parser.add_argument("source", nargs="?", help=f"one of: {', '.join(SOURCES)}")
+        parser.add_argument(
+            "--system",
+            help="the code system: with SOURCE, a check of the source's; with --file, a "
+            f"packaged one ({', '.join(sorted(PACKAGED_SYSTEMS))}) or the name of the system "
+            "the file defines (2 to 20 lowercase letters, digits or dashes)",
+        )
         parser.add_argument("--release", help="release label (default: the source's)")
         parser.add_argument(
             "--effective-from",
             type=date.fromisoformat,
             help="date the codes are in force from (YYYY-MM-DD; default: the release's, e.g. "
-            "2026-04-01 for icd10cm-2026)",
+            "2026-04-01 for icd10cm-2026; for a file, the day of a first import, or of the "
+            "approval of a later release's items), unless a code gives its own",
         )
+        files = parser.add_argument_group("a code set you bring (docs/code-sets.md)")
+        files.add_argument("--file", type=Path, help="a FHIR CodeSystem JSON resource or a CSV")
+        files.add_argument("--format", choices=FORMATS, dest="file_format")
+        files.add_argument("--label", help="the system's name as people read it")
+        files.add_argument("--url", help="the system's canonical URL")
+        files.add_argument("--publisher", help="who publishes the code set")
+        files.add_argument("--licence", help="its licence or terms, shown with its text")
+        files.add_argument(
+            "--licensed",
+            action=argparse.BooleanOptionalAction,
+            default=None,
+            help="readable in full only by organisations holding its licence",
+        )
+        files.add_argument(
+            "--code-pattern",
+            help="a regular expression every code matches (default: 1 to 20 letters, digits, "
+            "dots, dashes or underscores)",
+        )
+        files.add_argument("--code-format", help="the pattern in words, for messages")
+        files.add_argument("--system-version", dest="system_version", help="the code set's version")
         parser.add_argument(
             "--only",
             metavar="PREFIXES",
@@ -54,8 +128,19 @@ class Command(BaseCommand):
         effective_from=None,
         if_empty=False,
         only=None,
+        file=None,
         **options,
     ):
+        if file is not None:
+            if source:
+                raise CommandError("give a SOURCE or a --file, not both")
+            self._import_file(
+                file, system=system, release=release, effective_from=effective_from, **options
+            )
+            return
+        file_options = [name for name in FILE_OPTIONS if options.get(name) is not None]
+        if file_options:
+            raise CommandError(f"--{file_options[0].replace('_', '-')} goes with --file")
         if source not in SOURCES:
             raise CommandError(f"unknown source {source!r}; known: {', '.join(SOURCES)}")
         spec = SOURCES[source]
@@ -78,12 +163,11 @@ class Command(BaseCommand):
         effective_from = effective_from or spec.effective_from
         try:
             total = None if prefixes else count_source(source)
-            bar = tqdm(
+            bar = progress_bar(
+                self.stderr._out,
                 total=total,
                 unit="code",
                 desc=f"{'importing' if first else 'diffing'} {source}",
-                disable=None,
-                file=self.stderr._out,
             )
             with bar, projected_afterwards():
                 if first:
@@ -112,6 +196,72 @@ class Command(BaseCommand):
         results = project_with_progress(self.stderr._out)
         self.stdout.write("")
         if first:
+            self._import_table(summary)
+        else:
+            self._release_table(summary)
+        for result in results:
+            self.stdout.write(
+                f"projector {result.name}: {result.status}, checkpoint {result.checkpoint}"
+            )
+        connection.close()
+
+    def _import_file(self, path, *, system, release, effective_from, file_format=None, **options):
+        missing = [
+            flag
+            for flag, value in (
+                ("--format", file_format),
+                ("--system", system),
+                ("--release", release),
+            )
+            if not value
+        ]
+        if missing:
+            raise CommandError(f"--file needs {', '.join(missing)}")
+        metadata = SystemOptions(
+            label=options.get("label"),
+            url=options.get("url"),
+            publisher=options.get("publisher"),
+            licence=options.get("licence"),
+            licensed=options.get("licensed"),
+            code_pattern=options.get("code_pattern"),
+            format_hint=options.get("code_format"),
+            version=options.get("system_version"),
+        )
+        out = self.stderr._out
+        checking = progress_bar(out, unit="code", desc=f"checking {path.name}")
+        writing = None
+
+        def checked(found):
+            nonlocal writing
+            checking.close()
+            for event in found.definition_events:
+                verb = "defines" if type(event).__name__ == "CodeSystemDefined" else "revises"
+                self.stdout.write(f"the file {verb} the code system {found.system.name}")
+            writing = progress_bar(
+                out, total=found.codes, unit="code", desc=f"importing {path.name}"
+            )
+
+        try:
+            with checking, projected_afterwards():
+                summary = import_file(
+                    path,
+                    system=system,
+                    file_format=file_format,
+                    release=release,
+                    effective_from=effective_from,
+                    options=metadata,
+                    checking=checking.update,
+                    checked=checked,
+                    progress=lambda n: writing.update(n),
+                )
+        except (MalformedFile, ImportRefused) as error:
+            raise CommandError(f"import refused, nothing changed: {error}") from None
+        finally:
+            if writing is not None:
+                writing.close()
+        results = project_with_progress(out)
+        self.stdout.write("")
+        if isinstance(summary, ImportSummary):
             self._import_table(summary)
         else:
             self._release_table(summary)
