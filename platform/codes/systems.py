@@ -171,18 +171,20 @@ def defined_system(definition: dict) -> CodeSystem:
     system's every text is restricted, as CPT's."""
     publisher = definition.get("publisher") or ""
     label = definition["label"]
+    url = definition.get("url") or ""
+    # Where the text comes from, as a reader can follow it: the label, the publisher, the URL.
+    source = ", ".join(part for part in (label, publisher) if part)
+    if url.startswith(("http://", "https://")):
+        source = f"{source} ({url})"
     return CodeSystem(
         definition["name"],
         label,
         re.compile(definition.get("code_pattern") or DEFAULT_PATTERN),
         definition.get("format_hint") or DEFAULT_FORMAT_HINT,
         licensed=bool(definition.get("licensed")),
-        official=Attribution(
-            f"{label}, {publisher}" if publisher else label,
-            definition.get("licence") or "Terms of its owner",
-        ),
+        official=Attribution(source, definition.get("licence") or "Terms of its owner"),
         restricted_fields=LICENSED_FIELDS if definition.get("licensed") else frozenset(),
-        url=definition.get("url") or "",
+        url=url,
         publisher=publisher,
         case_sensitive=True,
         version=definition.get("version") or "",

@@ -1,5 +1,8 @@
 """A small code set with a later release of it."""
 
+import pytest
+
+from codes.systems import SYSTEMS
 from codesets.importing import import_codes, propose_release
 from codesets.sources import SourceCode
 
@@ -39,3 +42,12 @@ def propose(codes=NEXT, release="FY2026", **kwargs):
         provides=PROVIDES,
         **kwargs,
     )
+
+
+@pytest.fixture(autouse=True)
+def _file_defined_systems_forgotten():
+    """Each test starts and ends without the file-defined systems another test's database held
+    (codes.systems.SYSTEMS keeps them for a few seconds per process)."""
+    SYSTEMS.forget()
+    yield
+    SYSTEMS.forget()

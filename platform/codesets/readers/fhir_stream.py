@@ -28,6 +28,7 @@ try:
     import ijson
 except ImportError:  # pragma: no cover - the fallback is for installs without ijson
     ijson = None
+JSON_ERRORS = (ValueError,) if ijson is None else (ValueError, ijson.JSONError)
 
 
 class _Map:
@@ -98,8 +99,9 @@ class CodeSystemStream:
                 yield from self._step(stack, top, event, value)
         except MalformedCodeSystem:
             raise
-        except (ValueError, UnicodeDecodeError) as error:  # ijson's JSONError is a ValueError
-            raise MalformedCodeSystem("", f"not JSON ({error})") from None
+        except (*JSON_ERRORS, UnicodeDecodeError) as error:
+            problem = " ".join(str(error).split()) or type(error).__name__
+            raise MalformedCodeSystem("", f"not JSON ({problem})") from None
         if stack:
             raise MalformedCodeSystem("", "not JSON (the file ends inside a value)")
         if "concept" in top.data:
