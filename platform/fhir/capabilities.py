@@ -1,11 +1,22 @@
 """The resources that describe the service: CapabilityStatement, TerminologyCapabilities, and
-a CodeSystem resource per code system (a summary: the concepts are read through the operations,
-content `not-present`)."""
+a CodeSystem resource per code system.
+
+A CodeSystem resource carries its concepts (`content: complete`) when the system is small
+enough to send whole (COMPLETE_UP_TO codes in force); a larger one, ICD-10-CM's 98,000 codes,
+is a summary (`content: not-present`, with `count`) whose concepts are read through the
+operations and $expand's pages. The concepts are a flat list, each with a `parent` property,
+not nested: a code whose parent is retired or was never registered still has a place, the list
+is one ordered read of the read model, and codesets/readers/fhir_json.py reads either shape
+back.
+"""
 
 from django.utils import timezone
 
-from fhir.concepts import may_read
-from fhir.systems import FHIR_SYSTEMS, FhirSystem, code_count, current_release
+from codeledger.api import withheld_for
+from codes.models import CodeEntry
+from fhir.concepts import DESIGNATION_USE, may_read, unreadable
+from fhir.parameters import WHOLE, Shape
+from fhir.systems import FhirSystem, code_count, current_release, fhir_systems
 
 FHIR_VERSION = "4.0.1"
 SOFTWARE = "CodeLedger"
@@ -82,7 +93,7 @@ def terminology_capabilities(request) -> dict:
             "description": "CodeLedger FHIR R4 terminology service",
             "url": _base(request),
         },
-        "codeSystem": [_capable(fhir_system) for fhir_system in FHIR_SYSTEMS],
+        "codeSystem": [_capable(fhir_system) for fhir_system in fhir_systems()],
         "expansion": {
             "hierarchical": False,
             "paging": True,
@@ -101,24 +112,52 @@ def _capable(fhir_system: FhirSystem) -> dict:
     return entry
 
 
-def code_system_resource(request, fhir_system: FhirSystem) -> dict:
-    """The system's CodeSystem resource, without concepts. A licensed system's count is left
-    out for callers without the licence, as search leaves its codes out."""
+# A CodeSystem resource lists its concepts up to this many codes in force (about 250 kB of
+# JSON); above it, `content: not-present` and the count. The fixtures and a custom or HCPCS-size
+# set fall under it; ICD-10-CM and ICD-10-PCS do not.
+COMPLETE_UP_TO = 1000
+
+# FHIR's mark on a resource returned with elements left out (_summary, _elements).
+SUBSETTED = {
+    "system": "http://terminology.hl7.org/CodeSystem/v3-ObservationValue",
+    "code": "SUBSETTED",
+}
+# R4 CodeSystem: the elements `_summary=true` keeps (isSummary in the specification), and the
+# ones a resource must keep whatever `_elements` asks (its id and the mandatory elements).
+SUMMARY_ELEMENTS = frozenset(
+    {
+        "resourceType", "id", "meta", "url", "identifier", "version", "name", "title", "status",
+        "experimental", "date", "publisher", "contact", "useContext", "jurisdiction",
+        "caseSensitive", "valueSet", "hierarchyMeaning", "compositional", "versionNeeded",
+        "content", "supplements", "count", "filter", "property",
+    }
+)  # fmt: skip
+MANDATORY_ELEMENTS = frozenset({"resourceType", "id", "meta", "status", "content"})
+
+
+def code_system_resource(request, fhir_system: FhirSystem, shape: Shape = WHOLE) -> dict:
+    """The system's CodeSystem resource: with its concepts when it is small, else a summary;
+    as much of it as `shape` (_summary, _elements) asks. A licensed system without the licence
+    is a 404, as $lookup is."""
+    if not may_read(request, fhir_system):
+        raise unreadable(fhir_system)
     system = fhir_system.system
+    count = code_count(fhir_system)
     resource = {
         "resourceType": "CodeSystem",
         "id": fhir_system.id,
         "url": fhir_system.url,
-        "name": system.label.replace("-", "").replace(" ", ""),
+        "name": _name(system.label),
         "title": system.label,
         "status": "active",
         "experimental": False,
         "publisher": fhir_system.publisher,
         "copyright": system.official.line(),
-        "caseSensitive": False,
+        "caseSensitive": fhir_system.case_sensitive,
         "valueSet": f"{fhir_system.url}?fhir_vs",
         "hierarchyMeaning": "is-a",
-        "content": "not-present",
+        "content": "complete" if count <= COMPLETE_UP_TO else "not-present",
+        "count": count,
         "property": [
             {"code": code, "type": kind, "description": description}
             for code, kind, description in PROPERTIES
@@ -126,24 +165,78 @@ def code_system_resource(request, fhir_system: FhirSystem) -> dict:
     }
     if release := current_release(fhir_system):
         resource["version"] = release
-    if may_read(request, fhir_system):
-        resource["count"] = code_count(fhir_system)
-    return resource
+    complete = resource["content"] == "complete" and shape.keeps("concept")
+    if complete and (concepts := _concepts(request, fhir_system)):
+        resource["concept"] = concepts
+    return _subset(resource, shape)
 
 
-def search_bundle(request, found: list[FhirSystem]) -> dict:
+def _name(label: str) -> str:
+    """A computer-friendly name (FHIR's name: a letter, then letters, digits or _)."""
+    kept = "".join(ch for ch in label if ch.isascii() and (ch.isalnum() or ch == "_"))
+    return kept if kept[:1].isalpha() else f"CodeSystem{kept}"
+
+
+def _concepts(request, fhir_system: FhirSystem) -> list[dict]:
+    """Every code in force today, in code order: display, short descriptor, and the parent,
+    notSelectable and status properties (as $lookup names them)."""
+    withheld = withheld_for(request, fhir_system.name)
+    rows = (
+        CodeEntry.objects.filter(system=fhir_system.name, in_force=True)
+        .order_by("normalised")
+        .values_list(
+            "code", "official_descriptor", "short_descriptor", "parent", "billable", "status"
+        )
+    )
+    concepts = []
+    for code, display, short, parent, billable, status in rows:
+        concept = {"code": code, "display": display}
+        if short and "short_descriptor" not in withheld:
+            concept["designation"] = [
+                {
+                    "language": "en",
+                    "use": {"system": DESIGNATION_USE, "code": "short-descriptor"},
+                    "value": short,
+                }
+            ]
+        properties = [{"code": "parent", "valueCode": parent}] if parent else []
+        properties += [
+            {"code": "notSelectable", "valueBoolean": not billable},
+            {"code": "status", "valueCode": status or "active"},
+        ]
+        concept["property"] = properties
+        concepts.append(concept)
+    return concepts
+
+
+def _subset(resource: dict, shape: Shape) -> dict:
+    if shape.summary:
+        kept = {k: v for k, v in resource.items() if k in SUMMARY_ELEMENTS}
+    elif shape.elements is not None:
+        wanted = shape.elements | MANDATORY_ELEMENTS
+        kept = {k: v for k, v in resource.items() if k in wanted}
+    else:
+        return resource
+    kept["meta"] = {"tag": [SUBSETTED]}
+    return kept
+
+
+def search_bundle(request, found: list[FhirSystem], shape: Shape = WHOLE) -> dict:
+    """The systems found, less those the caller may not read (a licensed system without the
+    licence: its read is a 404, so a search does not list it either)."""
     base = _base(request)
+    readable = [fhir_system for fhir_system in found if may_read(request, fhir_system)]
     return {
         "resourceType": "Bundle",
         "type": "searchset",
-        "total": len(found),
+        "total": len(readable),
         "link": [{"relation": "self", "url": request.build_absolute_uri()}],
         "entry": [
             {
                 "fullUrl": f"{base}/CodeSystem/{fhir_system.id}",
-                "resource": code_system_resource(request, fhir_system),
+                "resource": code_system_resource(request, fhir_system, shape),
                 "search": {"mode": "match"},
             }
-            for fhir_system in found
+            for fhir_system in readable
         ],
     }

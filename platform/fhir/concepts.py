@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.utils import timezone
 from rest_framework import serializers
 
@@ -21,15 +22,15 @@ from codeledger.api import withheld_for
 from codeledger.domain import NotFound
 from codes.models import CodeEntry, CodeVersion
 from codes.selectors import applicable_notes, code_as_of, code_current, code_lineage
-from fhir.systems import BY_URL, FhirSystem, releases
+from fhir.systems import FhirSystem, by_url, fhir_systems, releases
 
 # Designation uses and concept properties CodeLedger defines (docs/fhir.md).
 DESIGNATION_USE = "urn:codeledger:fhir:designation-use"
 INDEX_TERMS_SHOWN = 50
 # Hierarchies in which a code's descendants are exactly the codes that start with it (I21 ->
-# I21.4; ICD-10-PCS codes are all 7 characters, so none has another below it): children and
-# subtrees are read as a range of the (system, normalised) index. `parent` has no index: a
-# scan of the system's rows each time (about 60 ms over ICD-10-CM).
+# I21.4; ICD-10-PCS codes are all 7 characters, so none has another below it): subtrees are
+# read as a range of the (system, normalised) index. A code's children are read by the
+# (system, parent) index in every system.
 PREFIX_HIERARCHIES = frozenset({"icd10cm", "icd10pcs"})
 
 
@@ -62,9 +63,9 @@ class Concept:
 
 def code_system(url: str) -> FhirSystem:
     """The system of a canonical URL; 404 for one CodeLedger does not serve."""
-    found = BY_URL.get(url)
+    found = by_url(url)
     if found is None:
-        known = ", ".join(BY_URL)
+        known = ", ".join(s.url for s in fhir_systems())
         raise NotFound(f"CodeLedger serves no code system {url!r} (it serves {known})")
     return found
 
@@ -117,14 +118,39 @@ def exists(fhir_system: FhirSystem, code: str) -> bool:
 
 
 def children(concept: Concept) -> list[str]:
-    """The codes whose parent the concept is, as in force today."""
-    rows = CodeEntry.objects.filter(
-        system=concept.fhir_system.name, parent=concept.code, in_force=True
-    )
-    if concept.fhir_system.name in PREFIX_HIERARCHIES:
-        prefix = concept.code.replace(".", "").lower()
-        rows = rows.filter(normalised__gt=prefix, normalised__lt=prefix + "~")
-    return list(rows.order_by("normalised").values_list("code", flat=True))
+    """The active codes whose parent the concept is, on the concept's day.
+
+    Today's are read from the rows. On another day, as $expand's date does (and for the same
+    reason: a row holds today's state), the rows no change has touched since the earlier of
+    the two days are as they were then; the codes a change touched after it (a code added
+    after the day, one retired, one moved under another parent) are read from their streams
+    on the day, so a code added after the day is not a child on it, and a retired one is a
+    child until its retirement.
+    """
+    system = concept.fhir_system.name
+    below = CodeEntry.objects.filter(system=system, parent=concept.code)  # (system, parent) index
+    active = below.filter(in_force=True, status="active")
+    today = timezone.localdate()
+    if concept.on == today:
+        return list(active.order_by("normalised").values_list("code", flat=True))
+    changed = CodeVersion.objects.filter(system=system, effective_from__gt=min(concept.on, today))
+    found = set(active.exclude(code__in=changed.values("code")).values_list("code", flat=True))
+    # What a change after that day may make a child on the day: today's children by the row
+    # (retired ones too), and any code a later version moved under or away from this one.
+    moved = Q(changes__parent__to=concept.code) | Q(changes__parent__from=concept.code)
+    touched = set(changed.filter(moved).values_list("code", flat=True))
+    touched |= set(changed.filter(code__in=below.values("code")).values_list("code", flat=True))
+    for code in touched - found:
+        try:
+            content = code_as_of(system=system, code=code, as_of=concept.on).state.content
+        except NotFound:
+            continue  # not in force on the day
+        if (
+            content.get("parent") == concept.code
+            and (content.get("status") or "active") == "active"
+        ):
+            found.add(code)
+    return sorted(found, key=lambda code: code.replace(".", "").lower())
 
 
 def _effective_dates(concept: Concept) -> dict[str, date]:

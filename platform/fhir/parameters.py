@@ -213,3 +213,67 @@ def require(found: dict, *names: str) -> None:
     missing = [name for name in names if name not in found]
     if missing:
         raise serializers.ValidationError({key: ["required"] for key in missing})
+
+
+# CodeSystem's R4 elements, the names `_elements` may give.
+CODE_SYSTEM_ELEMENTS = frozenset(
+    {
+        "id", "meta", "implicitRules", "language", "text", "contained", "extension",
+        "modifierExtension", "url", "identifier", "version", "name", "title", "status",
+        "experimental", "date", "publisher", "contact", "description", "useContext",
+        "jurisdiction", "purpose", "copyright", "caseSensitive", "valueSet", "hierarchyMeaning",
+        "compositional", "versionNeeded", "content", "supplements", "count", "filter",
+        "property", "concept",
+    }
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Shape:
+    """How much of a resource a read asks for: FHIR's `_summary` and `_elements`."""
+
+    summary: bool = False  # _summary=true: the summary elements only
+    elements: frozenset | None = None  # _elements=a,b: those (and the mandatory ones) only
+
+    def keeps(self, element: str) -> bool:
+        if self.summary:
+            return False  # no element worth computing here is a summary one (concept is not)
+        return self.elements is None or element in self.elements
+
+
+def read_shape(request) -> Shape:
+    """`_summary` (true, false or data: CodeLedger's resources carry no narrative, so data is
+    the whole resource) and `_elements` (CodeSystem element names, comma-separated) from the
+    query string; a 400 naming the parameter for anything else, or for both at once."""
+    errors = {}
+    given = {name: request.query_params.getlist(name) for name in ("_summary", "_elements")}
+    given = {name: values for name, values in given.items() if values}
+    for name, values in given.items():
+        if len(values) > 1:
+            errors[name] = ["given more than once"]
+        elif len(values[0]) > MAX_TEXT:
+            errors[name] = [f"at most {MAX_TEXT} characters"]
+    if len(given) == 2:
+        errors["_elements"] = ["give _summary or _elements, not both"]
+    if errors:
+        raise serializers.ValidationError(errors)
+    if "_summary" in given:
+        value = given["_summary"][0].strip().lower()
+        if value not in ("true", "false", "data"):
+            raise serializers.ValidationError(
+                {"_summary": ["a CodeSystem is read with _summary=true, false or data"]}
+            )
+        return Shape(summary=value == "true")
+    if "_elements" in given:
+        names = frozenset(n.strip() for n in given["_elements"][0].split(",") if n.strip())
+        if unknown := sorted(names - CODE_SYSTEM_ELEMENTS):
+            raise serializers.ValidationError(
+                {"_elements": [f"not an element of CodeSystem: {', '.join(unknown)}"]}
+            )
+        if not names:
+            raise serializers.ValidationError({"_elements": ["name at least one element"]})
+        return Shape(elements=names)
+    return Shape()
+
+
+WHOLE = Shape()

@@ -1,10 +1,18 @@
 """CodeLedger's code systems as FHIR knows them: canonical URLs, resource ids, releases.
 
-The canonical URLs are the ones HL7 and the publishers name (terminology.hl7.org lists them),
-so a client that already holds codes of these systems needs no mapping. The CodeSystem `version`
-is the release of the code set: the first import's, then each later release proposed for it.
+Every system `codes.systems.SYSTEMS` defines is served, packaged or defined by an imported file.
+A system names its canonical URL and publisher itself (`url`, `publisher`); a system that does
+not yet falls back to the table below, the URLs HL7 and the publishers name (terminology.hl7.org
+lists them), so a client that already holds codes of these systems needs no mapping. A system
+with neither gets a CodeLedger URN (`urn:codeledger:codesystem:<name>`) rather than being left
+out. The list is read from SYSTEMS on each call, never kept: a system an import defines in
+another process appears here as soon as SYSTEMS knows it.
+
+The CodeSystem `version` is the release of the code set: the first import's, then each later
+release proposed for it.
 """
 
+import re
 from dataclasses import dataclass
 
 from django.core.cache import cache
@@ -15,41 +23,88 @@ from codesets.models import ReleaseEntry
 
 
 @dataclass(frozen=True)
+class Known:
+    """What FHIR calls a packaged system when the system does not say it itself."""
+
+    id: str
+    url: str
+    publisher: str
+
+
+KNOWN = {
+    "icd10cm": Known(
+        "icd-10-cm",
+        "http://hl7.org/fhir/sid/icd-10-cm",
+        "Centers for Medicare & Medicaid Services (CMS) and NCHS",
+    ),
+    "icd10pcs": Known(
+        "icd-10-pcs",
+        "http://www.cms.gov/Medicare/Coding/ICD10",
+        "Centers for Medicare & Medicaid Services (CMS)",
+    ),
+    "hcpcs": Known(
+        "hcpcs",
+        "https://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets",
+        "Centers for Medicare & Medicaid Services (CMS)",
+    ),
+    "cpt": Known("cpt", "http://www.ama-assn.org/go/cpt", "American Medical Association"),
+}
+URN = "urn:codeledger:codesystem:"
+
+
+@dataclass(frozen=True)
 class FhirSystem:
     name: str  # CodeLedger's: "icd10cm"
     id: str  # the CodeSystem resource's id: "icd-10-cm"
     url: str  # the canonical URL
     publisher: str
+    # The packaged systems write their codes in capitals whatever the caller sends (e11.9 is
+    # E11.9); a custom or file-defined system keeps the case it was given.
+    case_sensitive: bool
 
     @property
     def system(self) -> CodeSystem:
         return SYSTEMS[self.name]
 
 
-FHIR_SYSTEMS = (
-    FhirSystem(
-        "icd10cm",
-        "icd-10-cm",
-        "http://hl7.org/fhir/sid/icd-10-cm",
-        "Centers for Medicare & Medicaid Services (CMS) and NCHS",
-    ),
-    FhirSystem(
-        "icd10pcs",
-        "icd-10-pcs",
-        "http://www.cms.gov/Medicare/Coding/ICD10",
-        "Centers for Medicare & Medicaid Services (CMS)",
-    ),
-    FhirSystem(
-        "hcpcs",
-        "hcpcs",
-        "https://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets",
-        "Centers for Medicare & Medicaid Services (CMS)",
-    ),
-    FhirSystem("cpt", "cpt", "http://www.ama-assn.org/go/cpt", "American Medical Association"),
-)
-BY_URL = {s.url: s for s in FHIR_SYSTEMS}
-BY_ID = {s.id: s for s in FHIR_SYSTEMS}
-BY_NAME = {s.name: s for s in FHIR_SYSTEMS}
+def _resource_id(name: str) -> str:
+    """A FHIR id ([A-Za-z0-9-.]{1,64}) for a system name without a packaged one."""
+    return re.sub(r"[^A-Za-z0-9.-]", "-", name)[:64] or "system"
+
+
+def as_fhir(system: CodeSystem) -> FhirSystem:
+    known = KNOWN.get(system.name)
+    url = getattr(system, "url", None) or (known.url if known else URN + system.name)
+    publisher = (
+        getattr(system, "publisher", None)
+        or (known.publisher if known else None)
+        or system.official.source
+    )
+    return FhirSystem(
+        name=system.name,
+        id=known.id if known else _resource_id(system.name),
+        url=url,
+        publisher=publisher,
+        case_sensitive=known is None,
+    )
+
+
+def fhir_systems() -> list[FhirSystem]:
+    """Every code system CodeLedger defines, as FHIR serves it."""
+    return [as_fhir(system) for system in SYSTEMS.values()]
+
+
+def by_url(url: str) -> FhirSystem | None:
+    return next((s for s in fhir_systems() if s.url == url), None)
+
+
+def by_id(id: str) -> FhirSystem | None:
+    return next((s for s in fhir_systems() if s.id == id), None)
+
+
+def by_name(name: str) -> FhirSystem:
+    return as_fhir(SYSTEMS[name])
+
 
 # Releases change a few times a year; reading them costs a scan of the system's versions.
 RELEASES_SECONDS = 60

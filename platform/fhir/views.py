@@ -17,8 +17,8 @@ from codeledger.domain import NotFound
 from codeledger.parsers import JSONParser
 from codeledger.throttling import RateLimitHeaders
 from fhir import capabilities, concepts, expansion, parameters
-from fhir.parameters import read_parameters
-from fhir.systems import BY_ID, FHIR_SYSTEMS, releases
+from fhir.parameters import read_parameters, read_shape
+from fhir.systems import by_id, fhir_systems, releases
 from fhir.wire import (
     AlwaysFhirJSON,
     FhirJSONParser,
@@ -131,14 +131,15 @@ class CodeSystemSearchView(FhirView):
             raise serializers.ValidationError(
                 {key: ["CodeSystem is searched by url and version"] for key in unknown}
             )
+        shape = read_shape(request)
         found = [
             fhir_system
-            for fhir_system in FHIR_SYSTEMS
+            for fhir_system in fhir_systems()
             if fhir_system.url == given.get("url", fhir_system.url)
         ]
         if "version" in given:
             found = [s for s in found if given["version"] in releases(s)]
-        return fhir_response(capabilities.search_bundle(request, found))
+        return fhir_response(capabilities.search_bundle(request, found, shape))
 
 
 class CodeSystemReadView(FhirView):
@@ -146,10 +147,17 @@ class CodeSystemReadView(FhirView):
 
     @extend_schema(exclude=True)
     def get(self, request, id):
-        fhir_system = BY_ID.get(id)
+        given = {k for k in request.query_params if k not in ("_summary", "_elements")}
+        if unknown := sorted(k for k in given if k not in ("_format", "_pretty")):
+            raise serializers.ValidationError(
+                {key: ["a CodeSystem is read with _summary or _elements only"] for key in unknown}
+            )
+        shape = read_shape(request)
+        fhir_system = by_id(id)
         if fhir_system is None:
-            raise NotFound(f"no CodeSystem/{id} (CodeLedger has: {', '.join(BY_ID)})")
-        return fhir_response(capabilities.code_system_resource(request, fhir_system))
+            known = ", ".join(s.id for s in fhir_systems())
+            raise NotFound(f"no CodeSystem/{id} (CodeLedger has: {known})")
+        return fhir_response(capabilities.code_system_resource(request, fhir_system, shape))
 
 
 def not_found(request, *args, **kwargs):

@@ -7,6 +7,8 @@ import pytest
 from django.utils import timezone
 from fhirpy.base.exceptions import AuthorizationError, OperationOutcome, ResourceNotFound
 
+from codesets.actions import code_register
+from events.testing import catch_up_each
 from tests.fhir.conftest import (
     ASTHMA_NEW,
     ASTHMA_OLD,
@@ -239,3 +241,45 @@ def test_subsumes_follows_the_hierarchy(fhir_client, codes, a, b, outcome):
         "CodeSystem/$subsumes", "get", params={"system": ICD10CM, "codeA": a, "codeB": b}
     )
     assert parameter(body, "outcome") == outcome
+
+
+def test_lookup_on_a_date_reads_the_children_as_that_day_had_them(fhir_client, codes, people):
+    today = timezone.localdate()
+    # Today: E11.8 retired, E11.A added under E11, and I21.4 moved under it.
+    approve(people, "E11.8", {"status": "retired"})
+    approve(people, "I21.4", {"parent": "E11"})
+    code_register(
+        system="icd10cm",
+        code="E11.A",
+        content={
+            "chapter": "Test chapter",
+            "official_descriptor": "Type 2 diabetes mellitus without complications in remission",
+            "parent": "E11",
+            "billable": True,
+        },
+        effective_from=today,
+        source="test",
+        release="FY2026",
+    )
+    catch_up_each("codes", "review", "codesets")
+
+    def children_on(day):
+        params = {"system": ICD10CM, "code": "E11", "property": "child"}
+        if day is not None:
+            params["date"] = day.isoformat()
+        body = fhir_client.execute(LOOKUP, "get", params=params)
+        return [value for _name, value in properties(body)]
+
+    assert children_on(today - timedelta(days=1)) == ["E11.8", "E11.9"]
+    assert children_on(today) == ["E11.9", "E11.A", "I21.4"]
+    assert children_on(None) == ["E11.9", "E11.A", "I21.4"]
+
+
+def test_lookup_on_a_date_reads_the_parent_as_that_day_had_it(fhir_client, codes, people):
+    approve(people, "I21.4", {"parent": "E11"})
+    yesterday = (timezone.localdate() - timedelta(days=1)).isoformat()
+    asked = {"system": ICD10CM, "code": "I21.4", "property": "parent"}
+    before = fhir_client.execute(LOOKUP, "get", params={**asked, "date": yesterday})
+    after = fhir_client.execute(LOOKUP, "get", params=asked)
+    assert properties(before) == []
+    assert properties(after) == [("parent", "E11")]
