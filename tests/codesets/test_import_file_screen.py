@@ -8,7 +8,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
-from codes.models import CodeEntry
+from codes.models import CodeEntry, CodeSystemEntry
 from codesets.models import ReleaseEntry
 from events.models import Event
 
@@ -78,3 +78,31 @@ def test_a_reviewer_cannot_post_an_import(people):
     response = post(client_for(people["bob"]), "custom_wound_care.csv")
     assert response.status_code == 403
     assert Event.objects.count() == 0
+
+
+def test_an_admin_defines_a_licensed_system_from_the_form(people):
+    admin = client_for(people["root"])
+    response = admin.post(
+        URL,
+        {
+            "system": "clinic-wc",
+            "file_format": "csv",
+            "release": "R1",
+            "file": SimpleUploadedFile("clinic.csv", (DATA / "custom_wound_care.csv").read_bytes()),
+            "label": "Clinic wound care (fixture)",
+            "url": "https://example.org/fixture/clinic-wc",
+            "publisher": "Fixture Clinic",
+            "licence": "FIXTURE terms of the clinic",
+            "licensed": "yes",
+        },
+    )
+    assert response.status_code == 302 and response["Location"] == "/releases/"
+    entry = CodeSystemEntry.objects.get()
+    assert (entry.name, entry.label, entry.licensed) == (
+        "clinic-wc",
+        "Clinic wound care (fixture)",
+        True,
+    )
+    page = admin.get("/releases/").content.decode()
+    assert "Clinic wound care (fixture) R1: 5 codes registered (0 were already)." in page
+    assert 'option value="clinic-wc"' in admin.get(URL).content.decode()
