@@ -1,0 +1,455 @@
+"""Load on a running CodeLedger: how fast an approved change becomes searchable (issue #26).
+
+N clients (threads of this process, each a signed-in person with its own HTTP session) send
+requests back to back for D seconds against a running product (`make run`, `make run-prod`, a
+deployment). Each client picks its next request at random with these weights (MIX), those of a
+coding reference that people mostly read and a few editors keep up to date:
+
+    search      45  GET /api/v1/codes/search?q=<a common term>
+    lookup_api  15  GET /api/v1/codes/icd10cm/<code>
+    code_page   20  GET /codes/icd10cm/<code>
+    propose     10  GET the code's current version (counted as a lookup_api), then
+                    POST /api/v1/change-requests: a new common-language description holding a
+                    word made for this proposal alone (e.g. "zqa1b2c3d0042"), on a code no
+                    other proposal of this run touches
+    approve     10  POST /api/v1/change-requests/<id>/approve on a proposal another client
+                    made (four eyes); with none waiting, the client searches instead
+
+Every client is an editor and a reviewer, signed in through the sign-in form like a person
+(CSRF token, session cookie), so throttles count per person and code pages are not metered.
+`--auth basic` sends HTTP Basic on every request instead (what an integration without a token
+does; each request then hashes the password on the server). Personal access tokens do not
+exist yet (platform/accounts/tokens.py): `--auth token` is left for when they do.
+
+Approval to searchable. For each approval, two observers (threads with sessions of their own,
+whose requests are not counted as load) poll until the approved text is visible:
+  (a) search: /api/v1/codes/search?q=<the unique word> until a hit is that code;
+  (b) page:   /codes/icd10cm/<code> until the page holds the unique word.
+The time reported runs from just before the approve request is sent until the end of the first
+poll response that shows the text, so it includes the approve request itself, the projection
+after the commit (in the request, a thread or a Celery worker, as the server does it), the index
+refresh and the observer's poll interval (POLL, default 40 ms: the figure is late by up to one
+interval plus one poll). "after answer" is the same, from the approve response's end: the part
+of the wait a user who got the answer then sees. An approval not visible within 30 s counts as
+"not found".
+
+Users: `--manage "COMMAND"` runs COMMAND shell -c ... (COMMAND being how manage.py runs for that
+server, e.g. ".venv/bin/python manage.py" in a `make run` clone, or
+".venv/bin/python deploy/local/prodstack.py manage" for `make run-prod`) to create or reset the
+bench's people (load-client-N, load-observer-N: editor and reviewer, verified e-mail) with a new
+random password for this run. Without --manage they must exist with LOAD_PASSWORD.
+
+    .venv/bin/python bench/load.py http://127.0.0.1:8000 --manage ".venv/bin/python manage.py"
+    .venv/bin/python bench/load.py URL --clients 8 --duration 60 --json out.json
+
+Run it from a clone's root (the manage command runs there). The machine is shared: compare
+figures only within one run of this script per configuration, taken back to back, and read the
+load average printed beside them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import re
+import secrets
+import shlex
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import requests
+
+SYSTEM = "icd10cm"
+MIX = {"search": 45, "lookup_api": 15, "code_page": 20, "propose": 10, "approve": 10}
+# Everyday query words: the searches of the load, and where the pool of codes to edit comes from.
+TERMS = [
+    "diabetes",
+    "asthma",
+    "fracture",
+    "pneumonia",
+    "hypertension",
+    "migraine",
+    "infection",
+    "sprain",
+    "anemia",
+    "depression",
+    "heart failure",
+    "kidney disease",
+    "burn",
+    "pregnancy",
+    "obesity",
+    "dermatitis",
+    "otitis",
+    "bronchitis",
+    "arthritis",
+    "neoplasm",
+]
+FOUND_WITHIN = 30.0  # seconds an observer polls before it counts an approval as not found
+OBSERVERS = 4  # observer people: each observation uses the next, spreading per-person throttles
+
+MAKE_USERS = """
+from allauth.account.models import EmailAddress
+from django.contrib.auth.models import Group, User
+groups = [Group.objects.get_or_create(name=n)[0] for n in ("editor", "reviewer")]
+for name in {names!r}:
+    user, _ = User.objects.get_or_create(username=name, defaults={{"email": name + "@example.org"}})
+    user.email = name + "@example.org"
+    user.set_password({password!r})
+    user.save()
+    user.groups.set(groups)
+    EmailAddress.objects.update_or_create(
+        user=user, email=user.email, defaults={{"verified": True, "primary": True}}
+    )
+"""
+
+
+@dataclass
+class Sample:
+    kind: str
+    seconds: float
+    status: int  # 0: no answer (connection error, timeout)
+
+
+@dataclass
+class Proposal:
+    change_id: str
+    version: int
+    code: str
+    word: str
+    proposer: str
+
+
+@dataclass
+class Observation:
+    code: str
+    word: str
+    approve_start: float
+    approve_end: float = 0.0
+    found: dict[str, float] = field(default_factory=dict)  # "search"/"page" -> monotonic time
+
+
+class Person:
+    """One signed-in HTTP session (or Basic credentials) against the server."""
+
+    def __init__(self, base: str, username: str, password: str, auth: str):
+        self.base, self.username = base.rstrip("/"), username
+        self.http = requests.Session()
+        self.http.headers["Accept"] = "application/json"
+        if auth == "basic":
+            self.http.auth = (username, password)
+        elif auth == "session":
+            self._sign_in(password)
+        else:
+            raise SystemExit(f"--auth {auth}: personal access tokens do not exist yet")
+
+    def _sign_in(self, password: str) -> None:
+        form = self.http.get(f"{self.base}/accounts/login/", headers={"Accept": "text/html"})
+        self._send_secure_cookies_over_http()
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form.text)
+        answer = self.http.post(
+            f"{self.base}/accounts/login/",
+            data={
+                "csrfmiddlewaretoken": token.group(1),
+                "login": self.username,
+                "password": password,
+            },
+            headers={"Accept": "text/html", "Referer": f"{self.base}/accounts/login/"},
+        )
+        self._send_secure_cookies_over_http()
+        if "sessionid" not in self.http.cookies:
+            raise SystemExit(f"{self.username} could not sign in ({answer.status_code})")
+        # DRF's SessionAuthentication checks CSRF on writes: the header carries the cookie's token.
+        self.http.headers["X-CSRFToken"] = self.http.cookies["csrftoken"]
+        self.http.headers["Referer"] = f"{self.base}/"
+
+    def _send_secure_cookies_over_http(self) -> None:
+        """Production mode marks its cookies Secure (a TLS proxy is in front of it); the bench
+        talks plain HTTP to the server behind that proxy, so it sends them back regardless."""
+        for cookie in self.http.cookies:
+            cookie.secure = False
+
+    def call(self, method: str, path: str, **kwargs) -> tuple[requests.Response | None, float]:
+        started = time.monotonic()
+        try:
+            answer = self.http.request(method, self.base + path, timeout=60, **kwargs)
+        except requests.RequestException:
+            answer = None
+        return answer, time.monotonic() - started
+
+
+class Load:
+    def __init__(self, args, password: str):
+        self.args = args
+        self.run_id = secrets.token_hex(3)
+        self.samples: list[Sample] = []
+        self.pending: list[Proposal] = []  # proposals waiting for a reviewer
+        self.observations: list[Observation] = []
+        self.lock = threading.Lock()
+        self.proposed = 0
+        self.stop_at = 0.0
+        self.clients = [
+            Person(args.url, f"load-client-{n}", password, args.auth) for n in range(args.clients)
+        ]
+        self.observers = [
+            Person(args.url, f"load-observer-{n}", password, args.auth) for n in range(OBSERVERS)
+        ]
+        self.codes = self._code_pool()
+        self.observer_threads: list[threading.Thread] = []
+
+    def _code_pool(self) -> list[str]:
+        """Codes to read and edit: the hits of the everyday terms, shuffled. Each proposal of
+        this run takes one not taken before, so no two proposals conflict."""
+        codes: set[str] = set()
+        for term in TERMS:
+            answer, _ = self.observers[0].call(
+                "GET", "/api/v1/codes/search", params={"q": term, "system": SYSTEM, "size": 100}
+            )
+            answer.raise_for_status()
+            codes.update(hit["code"] for hit in answer.json()["hits"])
+        pool = sorted(codes)
+        random.shuffle(pool)
+        return pool
+
+    def record(self, kind: str, answer, seconds: float) -> None:
+        with self.lock:
+            self.samples.append(Sample(kind, seconds, answer.status_code if answer else 0))
+
+    # --- what a client does ------------------------------------------------------------------
+
+    def client(self, person: Person, rng: random.Random) -> None:
+        kinds, weights = zip(*MIX.items(), strict=True)
+        while time.monotonic() < self.stop_at:
+            kind = rng.choices(kinds, weights)[0]
+            if kind == "approve" and not self.approve(person):
+                kind = "search"
+            if kind == "search":
+                params = {"q": rng.choice(TERMS), "system": SYSTEM}
+                self.record(kind, *person.call("GET", "/api/v1/codes/search", params=params))
+            elif kind == "lookup_api":
+                code = rng.choice(self.codes)
+                self.record(kind, *person.call("GET", f"/api/v1/codes/{SYSTEM}/{code}"))
+            elif kind == "code_page":
+                code = rng.choice(self.codes)
+                headers = {"Accept": "text/html"}
+                self.record(kind, *person.call("GET", f"/codes/{SYSTEM}/{code}", headers=headers))
+            elif kind == "propose":
+                self.propose(person)
+
+    def propose(self, person: Person) -> None:
+        with self.lock:
+            if self.proposed >= len(self.codes):
+                return
+            code, number = self.codes[self.proposed], self.proposed
+            self.proposed += 1
+        current, seconds = person.call("GET", f"/api/v1/codes/{SYSTEM}/{code}")
+        self.record("lookup_api", current, seconds)
+        if current is None or current.status_code != 200:
+            return
+        word = f"zq{self.run_id}{number:05d}"
+        body = {
+            "system": SYSTEM,
+            "code": code,
+            "base_version": current.json()["version"],
+            "changes": {"common_description": f"Load test description {word}."},
+            "rationale": "bench/load.py: a change whose word is unique to it",
+        }
+        answer, seconds = person.call("POST", "/api/v1/change-requests", json=body)
+        self.record("propose", answer, seconds)
+        if answer is not None and answer.status_code == 201:
+            made = answer.json()
+            with self.lock:
+                self.pending.append(
+                    Proposal(made["change_id"], made["version"], code, word, person.username)
+                )
+
+    def approve(self, person: Person) -> bool:
+        with self.lock:
+            mine = [p for p in self.pending if p.proposer != person.username]
+            if not mine:
+                return False
+            proposal = mine[0]
+            self.pending.remove(proposal)
+        observation = Observation(proposal.code, proposal.word, time.monotonic())
+        answer, seconds = person.call(
+            "POST",
+            f"/api/v1/change-requests/{proposal.change_id}/approve",
+            json={"expected_version": proposal.version},
+        )
+        observation.approve_end = observation.approve_start + seconds
+        self.record("approve", answer, seconds)
+        if answer is not None and answer.status_code == 200:
+            with self.lock:
+                self.observations.append(observation)
+                observer = self.observers[len(self.observations) % OBSERVERS]
+            for how in ("search", "page"):
+                thread = threading.Thread(target=self.observe, args=(observer, observation, how))
+                thread.start()
+                self.observer_threads.append(thread)
+        return True
+
+    # --- what an observer does ------------------------------------------------------------
+
+    def observe(self, observer: Person, observation: Observation, how: str) -> None:
+        """Poll until the approved word is visible one way (`how`), or FOUND_WITHIN passes."""
+        deadline = observation.approve_start + FOUND_WITHIN
+        while time.monotonic() < deadline:
+            if how == "search":
+                answer, _ = observer.call(
+                    "GET",
+                    "/api/v1/codes/search",
+                    params={"q": observation.word, "system": SYSTEM},
+                )
+                seen = (
+                    answer is not None
+                    and answer.status_code == 200
+                    and any(hit["code"] == observation.code for hit in answer.json()["hits"])
+                )
+            else:
+                answer, _ = observer.call(
+                    "GET", f"/codes/{SYSTEM}/{observation.code}", headers={"Accept": "text/html"}
+                )
+                seen = answer is not None and observation.word in answer.text
+            if seen:
+                observation.found[how] = time.monotonic()
+                return
+            time.sleep(self.args.poll)
+
+    # --- the run --------------------------------------------------------------------------
+
+    def run(self) -> dict:
+        self.stop_at = time.monotonic() + self.args.duration
+        threads = [
+            threading.Thread(target=self.client, args=(person, random.Random(n)))
+            for n, person in enumerate(self.clients)
+        ]
+        started = time.monotonic()
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        elapsed = time.monotonic() - started
+        for thread in self.observer_threads:
+            thread.join()
+        return self.report(elapsed)
+
+    def report(self, elapsed: float) -> dict:
+        by_kind = defaultdict(list)
+        for sample in self.samples:
+            by_kind[sample.kind].append(sample)
+        kinds = {}
+        for kind in MIX:
+            samples = by_kind.get(kind, [])
+            seconds = [s.seconds for s in samples]
+            kinds[kind] = {
+                "count": len(samples),
+                "p50_ms": _percentile(seconds, 50) * 1000,
+                "p95_ms": _percentile(seconds, 95) * 1000,
+                "5xx": sum(500 <= s.status < 600 for s in samples),
+                "other_errors": sum(
+                    not (200 <= s.status < 300) and not 500 <= s.status < 600 for s in samples
+                ),
+            }
+        visible = {}
+        for how in ("search", "page"):
+            found = [o for o in self.observations if how in o.found]
+            since_start = [o.found[how] - o.approve_start for o in found]
+            since_answer = [o.found[how] - o.approve_end for o in found]
+            visible[how] = {
+                "approvals": len(self.observations),
+                "not_found": len(self.observations) - len(found),
+                "p50_s": _percentile(since_start, 50),
+                "p95_s": _percentile(since_start, 95),
+                "max_s": max(since_start, default=float("nan")),
+                "after_answer_p50_s": _percentile(since_answer, 50),
+                "after_answer_p95_s": _percentile(since_answer, 95),
+            }
+        return {
+            "url": self.args.url,
+            "clients": self.args.clients,
+            "duration_s": round(elapsed, 1),
+            "auth": self.args.auth,
+            "poll_s": self.args.poll,
+            "load_average": os.getloadavg(),
+            "requests": len(self.samples),
+            "requests_per_s": len(self.samples) / elapsed,
+            "5xx": sum(k["5xx"] for k in kinds.values()),
+            "other_errors": sum(k["other_errors"] for k in kinds.values()),
+            "kinds": kinds,
+            "approval_to_visible": visible,
+        }
+
+
+def _percentile(values: list[float], percent: int) -> float:
+    if not values:
+        return float("nan")
+    if len(values) == 1:
+        return values[0]
+    return statistics.quantiles(values, n=100, method="inclusive")[percent - 1]
+
+
+def make_users(manage: str, names: list[str]) -> str:
+    password = secrets.token_urlsafe(12)
+    code = MAKE_USERS.format(names=names, password=password)
+    subprocess.run([*shlex.split(manage), "shell", "-c", code], check=True)
+    return password
+
+
+def print_report(result: dict) -> None:
+    load = " ".join(f"{x:.2f}" for x in result["load_average"])
+    print(
+        f"\n{result['url']}  {result['clients']} clients, {result['duration_s']} s, "
+        f"auth {result['auth']}, load average {load} (at the end)"
+    )
+    print(
+        f"{result['requests']} requests, {result['requests_per_s']:.1f}/s; "
+        f"5xx: {result['5xx']}; other errors: {result['other_errors']}"
+    )
+    print(f"{'kind':<11} {'count':>6} {'p50 ms':>8} {'p95 ms':>8} {'5xx':>4} {'other':>6}")
+    for kind, row in result["kinds"].items():
+        print(
+            f"{kind:<11} {row['count']:>6} {row['p50_ms']:>8.1f} {row['p95_ms']:>8.1f} "
+            f"{row['5xx']:>4} {row['other_errors']:>6}"
+        )
+    print("approval to visible (from the approve request's start; after its answer):")
+    for how, row in result["approval_to_visible"].items():
+        print(
+            f"  {how:<7} n={row['approvals']:<4} p50 {row['p50_s']:.3f} s  "
+            f"p95 {row['p95_s']:.3f} s  max {row['max_s']:.3f} s  "
+            f"(after answer p50 {row['after_answer_p50_s']:.3f} s, "
+            f"p95 {row['after_answer_p95_s']:.3f} s)  not found: {row['not_found']}"
+        )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("url", help="the running product, e.g. http://127.0.0.1:8000")
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--duration", type=float, default=60.0, help="seconds")
+    parser.add_argument("--auth", choices=["session", "basic", "token"], default="session")
+    parser.add_argument("--poll", type=float, default=0.04, help="observer poll interval, s")
+    parser.add_argument("--manage", help="how manage.py runs for this server (creates users)")
+    parser.add_argument("--json", help="also write the figures to this file")
+    args = parser.parse_args()
+    names = [f"load-client-{n}" for n in range(args.clients)]
+    names += [f"load-observer-{n}" for n in range(OBSERVERS)]
+    if args.manage:
+        password = make_users(args.manage, names)
+    elif not (password := os.environ.get("LOAD_PASSWORD", "")):
+        parser.error("--manage or LOAD_PASSWORD: the bench's people need a password")
+    result = Load(args, password).run()
+    print_report(result)
+    if args.json:
+        with open(args.json, "w") as out:
+            json.dump(result, out, indent=2)
+    return 1 if result["5xx"] else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
