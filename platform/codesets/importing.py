@@ -25,13 +25,12 @@ from codes.events import CodeRegistered, CodeRetired
 from codes.sections import SectionState, evolve_section
 from codes.state import CodeState, evolve_code
 from codes.streams import (
-    code_stream,
     release_stream,
     section_stream,
     section_streams_prefix,
     system_streams_prefix,
 )
-from codes.systems import get_system
+from codes.systems import CodeSystem, get_system
 from codesets.domain import (
     item_counts,
     listing_events,
@@ -127,11 +126,15 @@ def scheduled_retirement(code, *, source: str, release: str) -> NewEvent | None:
     return NewEvent.of(event, event_id=uuid.uuid5(IMPORT_NAMESPACE, key))
 
 
-def _checked_stream(code, system: str, **registration_args) -> StreamAppend:
+def _checked_stream(code, code_system: CodeSystem, **registration_args) -> StreamAppend:
+    """The code's stream and first events. `code_system` is resolved once by the caller: this
+    runs inside the event store's COPY (events.store.load_new_streams), where the connection
+    can take no other query, so nothing here may read the database (as get_system may)."""
+    system = code_system.name
     if code.system != system:
         raise ImportRefused(f"{code.code} belongs to {code.system}, not {system}")
     try:
-        display = get_system(system).display(code.code)
+        display = code_system.display(code.code)
     except ValidationError as error:
         raise ImportRefused(f"{code.code}: {error.messages[0]}") from None
     events = [registration(code, **registration_args)]
@@ -140,12 +143,13 @@ def _checked_stream(code, system: str, **registration_args) -> StreamAppend:
     )
     if retirement is not None:
         events.append(retirement)
-    return StreamAppend(code_stream(system, display), events, NO_STREAM)
+    # code_stream(system, display), without its get_system.
+    return StreamAppend(system_streams_prefix(system) + display, events, NO_STREAM)
 
 
-def _checked_content(code, system: str, **registration_args) -> tuple[str, dict]:
+def _checked_content(code, code_system: CodeSystem, **registration_args) -> tuple[str, dict]:
     """A release's code checked like a first import's: its display form and cleaned content."""
-    append = _checked_stream(code, system, **registration_args)
+    append = _checked_stream(code, code_system, **registration_args)
     return append.stream.split(":", 2)[2], {**empty_content(), **append.events[0].data["content"]}
 
 
@@ -200,7 +204,7 @@ def import_codes(
     and release registered before are left as they are, so a re-run is a no-op; a code that was
     registered otherwise refuses the import (a later edition is imported as a release).
     """
-    get_system(system)
+    code_system = get_system(system)
     checks = {"source": source, "release": release, "effective_from": effective_from}
     codes = list(codes())  # read the package before taking the append lock
     wanted_sections = sections_of(codes, sections()) if sections else []
@@ -213,7 +217,7 @@ def import_codes(
 
         def new_codes() -> Iterator[StreamAppend]:
             for code in codes:
-                append = _checked_stream(code, system, **checks)
+                append = _checked_stream(code, code_system, **checks)
                 registered_by = registered.get(append.stream)
                 if registered_by is None:
                     yield append
@@ -325,7 +329,7 @@ def propose_release(
 
     `item_dates` (code -> {"added" | "retired": ISO day}) puts an added or retired code's item
     in force from the code's own day, not the release's (a code-set file's dates)."""
-    get_system(system)
+    code_system = get_system(system)
     started = time.perf_counter()
     release_id = release_id_for(system=system, source=source, release=release)
     stream = release_stream(release_id)
@@ -337,7 +341,7 @@ def propose_release(
     checks = {"source": source, "release": release, "effective_from": effective_from}
     cleaned = []
     for code in codes():
-        cleaned.append(SourceCode(system, *_checked_content(code, system, **checks)))
+        cleaned.append(SourceCode(system, *_checked_content(code, code_system, **checks)))
         if progress:
             progress(1)
     items = release_items(current_codes(system), cleaned, provides=provides)

@@ -291,3 +291,11 @@ def test_the_progress_shows_in_a_log_that_is_not_a_terminal():
     assert any(
         line.startswith("importing custom_wound_care.csv") and "5/5" in line for line in lines
     )
+
+
+def test_an_import_outlasting_the_systems_refresh_completes(monkeypatch):
+    """Every lookup of the system re-reads it (as when an import takes longer than the
+    refresh): none may happen while the event store's COPY holds the connection."""
+    monkeypatch.setattr("codes.systems.REFRESH_SECONDS", -1.0)
+    run(DATA / "custom_wound_care.json", "wound-care", "fhir")
+    assert CodeEntry.objects.filter(system="wound-care").count() == 5
