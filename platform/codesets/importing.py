@@ -198,17 +198,22 @@ def import_codes(
     """Register every code of a first import in one transaction: all of them or none, with
     the chapters and blocks (`sections`: codesets.sources.SourceSection) they lie in.
 
-    The codes are read first; then, holding the append lock, each is checked and its event
-    built as the event store writes the one before (events.store.load_new_streams), so checking
-    and storing overlap. A bad code anywhere rolls the whole import back. Codes that this source
-    and release registered before are left as they are, so a re-run is a no-op; a code that was
-    registered otherwise refuses the import (a later edition is imported as a release).
+    A packaged source's codes are read first (its `sections` are found from them all); then,
+    holding the append lock, each is checked and its event built as the event store writes the
+    one before (events.store.load_new_streams), so checking and storing overlap. Without
+    `sections` (a code-set file, read in bounded memory: codesets.files) the codes are read as
+    they are written, and none is kept. A bad code anywhere rolls the whole import back. Codes
+    that this source and release registered before are left as they are, so a re-run is a
+    no-op; a code that was registered otherwise refuses the import (a later edition is
+    imported as a release).
     """
     code_system = get_system(system)
     checks = {"source": source, "release": release, "effective_from": effective_from}
-    codes = list(codes())  # read the package before taking the append lock
-    wanted_sections = sections_of(codes, sections()) if sections else []
-    summary = ImportSummary(system=system, source=source, release=release, codes=len(codes))
+    source_codes, wanted_sections = codes(), []
+    if sections:
+        source_codes = list(source_codes)  # read the package before taking the append lock
+        wanted_sections = sections_of(source_codes, sections())
+    summary = ImportSummary(system=system, source=source, release=release)
     started = time.perf_counter()
     meta = {"actor": SYSTEM_ACTOR.username, "source": source, "release": release}
     with cyclic_gc_paused(), transaction.atomic():
@@ -216,7 +221,8 @@ def import_codes(
         registered = registered_codes(system)
 
         def new_codes() -> Iterator[StreamAppend]:
-            for code in codes:
+            for code in source_codes:
+                summary.codes += 1
                 append = _checked_stream(code, code_system, **checks)
                 registered_by = registered.get(append.stream)
                 if registered_by is None:
