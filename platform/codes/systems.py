@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from django.apps import apps
-from django.core.exceptions import ValidationError
+from django.core.exceptions import SynchronousOnlyOperation, ValidationError
 from django.db import DatabaseError, transaction
 
 
@@ -248,14 +248,16 @@ class Systems(Mapping):
 
 
 def _read_defined() -> dict[str, CodeSystem] | None:
-    """The file-defined systems in the read model, or None when it cannot be read (before
-    `migrate`, or with the database out of reach: what was read before stays)."""
+    """The file-defined systems in the read model, or None when it cannot be read: before
+    `migrate`, with the database out of reach, or where no database may be used (a test of the
+    fast tier, an async context). What was read before stays."""
     from codes.models import CodeSystemEntry  # the models import this module
 
     try:
         with transaction.atomic():  # a failing read must not break the caller's transaction
             rows = list(CodeSystemEntry.objects.order_by("name").values())
-    except DatabaseError:
+    except (DatabaseError, RuntimeError, SynchronousOnlyOperation):
+        # RuntimeError: pytest-django's "Database access not allowed".
         return None
     return {row["name"]: defined_system(row) for row in rows}
 

@@ -73,6 +73,15 @@ def test_a_definition_that_cannot_stand_is_refused(definition, message):
         checked_definition(definition)
 
 
+def test_without_a_database_systems_holds_the_packaged_ones():
+    """The fast tier, argparse and forms built while modules load: no database to read."""
+    SYSTEMS.forget()
+    assert list(SYSTEMS) == list(PACKAGED_SYSTEMS)
+    assert "wound-care" not in SYSTEMS
+    with pytest.raises(ValidationError, match="unknown code system 'wound-care'"):
+        get_system("wound-care")
+
+
 @pytest.mark.django_db
 def test_systems_answers_for_a_system_defined_in_the_read_model_without_waiting():
     SYSTEMS.forget()
