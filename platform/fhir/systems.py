@@ -1,12 +1,13 @@
 """CodeLedger's code systems as FHIR knows them: canonical URLs, resource ids, releases.
 
-Every system `codes.systems.SYSTEMS` defines is served, packaged or defined by an imported file.
-A system names its canonical URL and publisher itself (`url`, `publisher`); a system that does
-not yet falls back to the table below, the URLs HL7 and the publishers name (terminology.hl7.org
-lists them), so a client that already holds codes of these systems needs no mapping. A system
-with neither gets a CodeLedger URN (`urn:codeledger:codesystem:<name>`) rather than being left
-out. The list is read from SYSTEMS on each call, never kept: a system an import defines in
-another process appears here as soon as SYSTEMS knows it.
+Every system `codes.systems.SYSTEMS` defines is served, packaged or defined by an imported
+file. A system names its canonical URL, publisher and case sensitivity itself (`url`,
+`publisher`, `case_sensitive`); where one does not, the table below holds what HL7 and the
+publishers name (terminology.hl7.org lists the URLs), so a client that already holds codes of
+these systems needs no mapping. A system with neither gets a CodeLedger URN
+(`urn:codeledger:code-system:<name>`) rather than being left out. The list is read from SYSTEMS
+on each call, never kept: a system an import defines in another process appears here as soon
+as SYSTEMS knows it.
 
 The CodeSystem `version` is the release of the code set: the first import's, then each later
 release proposed for it.
@@ -49,7 +50,7 @@ KNOWN = {
     ),
     "cpt": Known("cpt", "http://www.ama-assn.org/go/cpt", "American Medical Association"),
 }
-URN = "urn:codeledger:codesystem:"
+URN = "urn:codeledger:code-system:"  # as codes.systems names the custom system
 
 
 @dataclass(frozen=True)
@@ -58,8 +59,8 @@ class FhirSystem:
     id: str  # the CodeSystem resource's id: "icd-10-cm"
     url: str  # the canonical URL
     publisher: str
-    # The packaged systems write their codes in capitals whatever the caller sends (e11.9 is
-    # E11.9); a custom or file-defined system keeps the case it was given.
+    # Whether `a1` and `A1` are two codes: the packaged systems write their codes in capitals
+    # whatever the caller sends (e11.9 is E11.9); a custom or file-defined one keeps the case.
     case_sensitive: bool
 
     @property
@@ -85,7 +86,7 @@ def as_fhir(system: CodeSystem) -> FhirSystem:
         id=known.id if known else _resource_id(system.name),
         url=url,
         publisher=publisher,
-        case_sensitive=known is None,
+        case_sensitive=getattr(system, "case_sensitive", known is None),
     )
 
 

@@ -5,7 +5,6 @@ import pytest
 import requests
 from fhirpy.base.exceptions import OperationOutcome, ResourceNotFound
 
-from fhir import capabilities
 from tests.fhir.conftest import CPT, CPT_TEXT, ICD10CM, refused, validated
 
 pytestmark = pytest.mark.django_db(transaction=True)  # a live server reads committed rows
@@ -37,7 +36,7 @@ def test_terminology_capabilities_list_the_code_systems_and_their_releases(fhir_
         "http://www.cms.gov/Medicare/Coding/ICD10",
         "https://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets",
         CPT,
-        "urn:codeledger:codesystem:custom",
+        "urn:codeledger:code-system:custom",
     }
 
 
@@ -77,7 +76,7 @@ def test_a_small_code_system_is_read_with_every_concept_flat_with_parent_propert
 def test_a_code_system_above_the_threshold_is_read_without_its_concepts(
     fhir_client, codes, monkeypatch
 ):
-    monkeypatch.setattr(capabilities, "COMPLETE_UP_TO", 7)
+    monkeypatch.setattr("fhir.capabilities.COMPLETE_UP_TO", 7)
     body = fhir_client.execute("CodeSystem/icd-10-cm", "get")
     assert body["content"] == "not-present"
     assert body["count"] == 8

@@ -8,7 +8,6 @@ from django.utils import timezone
 from fhirpy.base.exceptions import OperationOutcome, ResourceNotFound
 
 from codes.models import CodeEntry
-from fhir import expansion
 from tests.fhir.conftest import CPT, ICD10CM, approve, parameter, refused
 
 pytestmark = pytest.mark.django_db(transaction=True)  # a live server reads committed rows
@@ -221,6 +220,6 @@ def test_filtered_pages_past_the_search_window_are_the_same_pages(
         ]
 
     within = pages()
-    monkeypatch.setattr(expansion, "ES_WINDOW", 1)
-    monkeypatch.setattr(expansion, "WALK_CHUNK", 2)
+    monkeypatch.setattr("fhir.expansion.ES_WINDOW", 1)
+    monkeypatch.setattr("fhir.expansion.WALK_CHUNK", 2)
     assert pages() == within == [["E11"], ["E11.9"], ["E11.8"], []]
