@@ -251,8 +251,11 @@ def as_of(code, day):
     return Client().get(f"/api/v1/codes/dated/{code}", {"as_of": day})
 
 
-def test_a_code_is_in_force_from_its_own_day_and_retired_on_its_own_day():
-    run(DATA / "dated_fixture_r1.csv", "dated", "csv")
+@pytest.mark.parametrize(
+    "name, file_format", [("dated_fixture_r1.csv", "csv"), ("dated_fixture_r1.json", "fhir")]
+)
+def test_a_code_is_in_force_from_its_own_day_and_retired_on_its_own_day(name, file_format):
+    run(DATA / name, "dated", file_format)
     assert as_of("D-1.1", "2026-01-01").status_code == 200
     assert as_of("D-1.2", "2030-06-30").status_code == 404
     assert as_of("D-1.2", "2030-07-01").json()["content"]["status"] == "active"
