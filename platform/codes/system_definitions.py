@@ -55,6 +55,12 @@ def checked_definition(definition: dict) -> dict:
     for field in ("label", "url"):
         if not checked[field]:
             raise ValidationError(f"the system's {field} is missing")
+    packaged = {system.url: system.name for system in PACKAGED_SYSTEMS.values()}
+    if checked["url"] in packaged:  # e.g. a CPT file under another name: CPT's licence is CPT's
+        raise ValidationError(
+            f"{checked['url']} is {packaged[checked['url']]}'s canonical URL: import the file "
+            f"with --system {packaged[checked['url']]}"
+        )
     if not checked["code_pattern"]:
         checked["code_pattern"] = DEFAULT_PATTERN
         checked["format_hint"] = checked["format_hint"] or DEFAULT_FORMAT_HINT

@@ -66,6 +66,11 @@ def test_the_same_metadata_again_define_nothing_and_other_metadata_revise_what_d
         ({**WOUND_CARE, "name": "wound:care"}, "system name 'wound:care'"),
         ({**WOUND_CARE, "code_pattern": "[A-"}, "code pattern '[A-'"),
         ({**WOUND_CARE, "label": ""}, "the system's label is missing"),
+        (
+            {**WOUND_CARE, "url": "http://www.ama-assn.org/go/cpt"},
+            "http://www.ama-assn.org/go/cpt is cpt's canonical URL: import the file with "
+            "--system cpt",
+        ),
     ],
 )
 def test_a_definition_that_cannot_stand_is_refused(definition, message):

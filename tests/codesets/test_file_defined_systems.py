@@ -302,3 +302,14 @@ def test_an_import_outlasting_the_systems_refresh_completes(monkeypatch):
     monkeypatch.setattr("codes.systems.REFRESH_SECONDS", -1.0)
     run(DATA / "custom_wound_care.json", "wound-care", "fhir")
     assert CodeEntry.objects.filter(system="wound-care").count() == 5
+
+
+def test_a_cpt_file_cannot_become_an_unlicensed_system_under_another_name():
+    message = (
+        "import refused, nothing changed: the system's definition: "
+        "http://www.ama-assn.org/go/cpt is cpt's canonical URL: import the file with --system cpt"
+    )
+    with pytest.raises(CommandError) as error:
+        run(DATA / "cpt_fixture.json", "my-cpt", "fhir")
+    assert str(error.value) == message
+    assert Event.objects.count() == 0
