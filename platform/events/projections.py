@@ -15,11 +15,14 @@ store (`is_transient`) never halt a projector: it waits and retries.
 """
 
 import logging
+import multiprocessing
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Protocol
 
-from django.db import transaction
+from django.db import connections, transaction
 from django.utils import timezone
 
 from events.bulk import cyclic_gc_paused
@@ -30,6 +33,7 @@ log = logging.getLogger(__name__)
 
 MAX_FAILURES = 5
 MAX_BACKOFF_SECONDS = 300
+APART_ATTEMPTS = 4  # catch_up_beside's child: 2 + 4 + 8 s of waiting at most
 
 
 class Projector:
@@ -237,6 +241,103 @@ def catch_up_all(
     return results
 
 
+class Bar(Protocol):
+    """A progress display (tqdm's interface, or events.progress.LineProgress)."""
+
+    def update(self, n: int = 1) -> object: ...
+
+    def close(self) -> object: ...
+
+
+def _catch_up_shown(name: str, bars: Callable[[str], Bar] | None) -> RunResult:
+    bar = bars(name) if bars else None
+    try:
+        return catch_up(name, force=True, progress=bar and bar.update)
+    except Exception as error:  # a broken projector must not stop the others
+        log.exception("catch-up of %s failed", name)
+        return RunResult(name, "failed", error=f"{type(error).__name__}: {error}")
+    finally:
+        if bar:
+            bar.close()
+
+
+def _project_apart(name: str, bars: Callable[[str], Bar] | None, pipe) -> None:
+    """The child's work in `catch_up_beside`: a bulk load when the projector never ran and
+    can rebuild itself, else (or when the bulk load fails: the store may be slow to answer on
+    a busy machine) catch-ups, retried while their failures are transient. Sends its
+    RunResult back."""
+    result = None
+    try:
+        state = ProjectorState.objects.filter(name=name).first()
+        if (state is None or not state.checkpoint) and hasattr(get_projector(name), "rebuild"):
+            bar = bars(name) if bars else None
+            done = 0
+
+            def moved(checkpoint, head):  # positions, not events: shown against the head
+                nonlocal done
+                if bar and checkpoint > done:
+                    bar.total = head
+                    bar.update(checkpoint - done)
+                done = checkpoint
+
+            try:
+                result = rebuild(name, progress=moved)
+            except Exception:
+                log.exception("the bulk load of %s failed; catching it up instead", name)
+            finally:
+                if bar:
+                    bar.close()
+        for failures in range(APART_ATTEMPTS):
+            if result is not None and result.status == "caught_up":
+                break
+            if failures:
+                time.sleep(backoff(failures).total_seconds())
+            result = _catch_up_shown(name, bars)
+    except Exception as error:
+        log.exception("projecting %s apart failed", name)
+        result = RunResult(name, "failed", error=f"{type(error).__name__}: {error}")
+    finally:
+        connections.close_all()
+    pipe.send(result)
+    pipe.close()
+
+
+def catch_up_beside(
+    apart: str, *, first: Sequence[str] = (), bars: Callable[[str], Bar] | None = None
+) -> list[RunResult]:
+    """Catch every projector up, `apart` in a child process beside the others: a bulk load
+    (a first start) on two cores instead of one. `bars(name)` gives a projector's progress
+    display, closed when it is done.
+
+    Meant for a projector into another store (the search index), which only reads the
+    database: database projectors write one at a time however many processes run them (SQLite
+    has one writer). `first` are caught up before the child starts (the read models `apart`
+    reads). A projector that never ran and has its own `rebuild` is rebuilt, not caught up:
+    a rebuild reads the log outside any transaction (a catch-up batch holds SQLite's write
+    lock throughout, which would make the others wait), and the search rebuild writes with
+    refresh off. The runner's guarantees hold: each projector has one runner at a time (its
+    state row), and a failure is the projector's result, not the others'.
+    """
+    results = [_catch_up_shown(name, bars) for name in first]
+    # The child must not share this process's database connections: it opens its own.
+    connections.close_all()
+    context = multiprocessing.get_context("fork")
+    receive, send = context.Pipe(duplex=False)
+    child = context.Process(target=_project_apart, args=(apart, bars, send), daemon=True)
+    child.start()
+    send.close()
+    for name in projector_names():
+        if name != apart and name not in first:
+            results.append(_catch_up_shown(name, bars))
+    try:
+        results.append(receive.recv())
+    except EOFError:  # the child died without a word (killed, or out of memory)
+        child.join()
+        results.append(RunResult(apart, "failed", error=f"exit code {child.exitcode}"))
+    child.join()
+    return results
+
+
 def rebuild(name: str, *, progress: Callable[[int, int], None] | None = None) -> RunResult:
     """Rebuild a database projection from position 0 in one transaction.
 
@@ -318,6 +419,17 @@ def skip(name: str, *, position: int, reason: str) -> ProjectorState:
         )
         state.save()
     return state
+
+
+def pending_events(name: str) -> int:
+    """How many events the projector has still to apply: those of its types after its
+    checkpoint (what its progress counts; `status` counts every event, for the lag)."""
+    projector = get_projector(name)
+    state = ProjectorState.objects.filter(name=name).values_list("checkpoint", flat=True)
+    events = Event.objects.filter(position__gt=next(iter(state), 0))
+    if projector.handles is not None:
+        events = events.filter(type__in=sorted(projector.handles))
+    return events.count()
 
 
 @dataclass

@@ -4,7 +4,6 @@ from itertools import chain
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
-from tqdm import tqdm
 
 from alphabetic_index.importing import IndexImportRefused, index_history, index_import
 from alphabetic_index.readers import (
@@ -20,7 +19,7 @@ from alphabetic_index.readers import (
     release_year,
 )
 from codes.systems import SYSTEMS
-from events.progress import project_with_progress, projected_afterwards
+from events.progress import progress_bar, project_with_progress, projected_afterwards
 from events.projections import catch_up
 
 DATA = Path(__file__).resolve().parents[2] / "data"
@@ -119,8 +118,8 @@ class Command(BaseCommand):
             # Codes are checked against the codes read model: bring it up to the log first.
             catch_up("codes", force=True)
             with (
-                tqdm(
-                    unit="entry", desc=f"reading {file.name}", disable=None, file=self.stderr._out
+                progress_bar(
+                    unit="entry", desc=f"reading {file.name}", stream=self.stderr._out
                 ) as bar,
                 projected_afterwards(),
             ):
