@@ -47,7 +47,7 @@ from codesets.readers.csv_file import MalformedCsv, fields_given, read_csv
 from codesets.readers.fhir_json import ConceptRow, MalformedCodeSystem
 from codesets.readers.fhir_stream import CodeSystemStream
 from codesets.sources import SOURCES, SourceCode
-from events.store import NO_STREAM, append
+from events.store import NO_STREAM, ConcurrencyError, append
 
 FORMATS = ("fhir", "csv")
 # What a file can say about a code, and so what a later release of it is compared on.
@@ -166,18 +166,27 @@ def _current_definition(name: str) -> tuple[dict | None, int]:
     return {"name": name, **{key: row[key] for key in DEFINITION_FIELDS}}, row["stream_version"]
 
 
+# The command's option for each definition field (codes_import --file).
+OPTION_NAMES = {"format_hint": "--code-format", "version": "--system-version"}
+
+
+def _option(field: str) -> str:
+    return OPTION_NAMES.get(field, "--" + field.replace("_", "-"))
+
+
 def _resolve_system(
     name: str, file_format: str, header, options: SystemOptions, release: str
-) -> CheckedFile:
-    """The system the file's codes go into, and the events its definition needs."""
+) -> tuple[CodeSystem, list, int]:
+    """The system the file's codes go into, the events its definition needs (none for a
+    packaged system or an unchanged definition), and its definition stream's version."""
     given = options.given()
     if name in PACKAGED_SYSTEMS:
         if given:
             raise MalformedFile(
                 f"{name} is a packaged system: its definition is CodeLedger's, not a file's "
-                f"(leave out {', '.join('--' + key.replace('_', '-') for key in given)})"
+                f"(leave out {', '.join(_option(field) for field in given)})"
             )
-        return CheckedFile(None, file_format, PACKAGED_SYSTEMS[name])
+        return PACKAGED_SYSTEMS[name], [], 0
     stated = {}
     if header is not None:  # FHIR: the resource's metadata, under the options
         stated = {
@@ -190,6 +199,8 @@ def _resolve_system(
         }
         stated = {key: value for key, value in stated.items() if value is not None}
     stated.update(given)
+    if "code_pattern" in stated:  # a new pattern without words: described by itself
+        stated.setdefault("format_hint", "")
     current, version = _current_definition(name)
     if current is None:
         stated.setdefault("label", name)
@@ -207,13 +218,7 @@ def _resolve_system(
     definition = current
     for event in events:
         definition = evolve_definition(definition, event)
-    return CheckedFile(
-        None,
-        file_format,
-        defined_system(checked_definition(definition)),
-        definition_events=events,
-        definition_version=version,
-    )
+    return defined_system(checked_definition(definition)), events, version
 
 
 def check_file(
@@ -240,11 +245,17 @@ def check_file(
             progress(1)
     if not rows:
         raise MalformedFile("the file has no codes")
-    checked = _resolve_system(
+    code_system, events, version = _resolve_system(
         system, file_format, reading.header, options or SystemOptions(), release
     )
-    checked.path, checked.codes = Path(path), len(rows)
-    code_system = checked.system
+    checked = CheckedFile(
+        Path(path),
+        file_format,
+        code_system,
+        definition_events=events,
+        definition_version=version,
+        codes=len(rows),
+    )
     first_at: dict[str, str] = {}  # code as the system writes it -> where it was first
     for code, _parent, where, effective_from, retired_on in rows:
         display = _display(code_system, code, where)
@@ -376,6 +387,12 @@ def import_file(
                 progress=progress,
                 item_dates=found.dates,
             )
+    except ConcurrencyError:
+        SYSTEMS.forget()
+        raise ImportRefused(
+            f"the code system {system} was defined or revised by another import meanwhile: "
+            "run this one again"
+        ) from None
     except Exception:
         SYSTEMS.forget()  # a definition this process read inside the transaction is undone
         raise
