@@ -7,16 +7,19 @@ from readers without the licence as CPT is. Fixtures of our own in tests/codeset
 import io
 import json
 import re
+import threading
 from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
 from django.test import Client
 
 from accounts.licensing import unlicensed_systems
 from accounts.models import Licence, Membership, Organisation
 from codes.models import CodeEntry, CodeSystemEntry
 from codes.systems import SYSTEMS, get_system
+from codesets.files import ImportRefused, import_file
 from codesets.models import ReleaseEntry, ReleaseItem
 from events.models import Event
 from events.testing import assert_projection_matches_rebuild
@@ -313,3 +316,39 @@ def test_a_cpt_file_cannot_become_an_unlicensed_system_under_another_name():
         run(DATA / "cpt_fixture.json", "my-cpt", "fhir")
     assert str(error.value) == message
     assert Event.objects.count() == 0
+
+
+def test_two_imports_defining_one_system_at_once_define_it_once():
+    """Two processes' imports of a new system (threads with their own connections here): the
+    event store lets one definition through; the other import is refused with a message or,
+    when it read the system after the first committed, finds nothing to do."""
+    barrier = threading.Barrier(2)
+    outcomes = []
+
+    def one_import():
+        barrier.wait()
+        try:
+            import_file(
+                DATA / "custom_wound_care.json",
+                system="wound-care",
+                file_format="fhir",
+                release="R1",
+            )
+            outcomes.append("imported")
+        except ImportRefused as error:
+            outcomes.append(str(error))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=one_import) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    refused = (
+        "the code system wound-care was defined or revised by another import meanwhile: "
+        "run this one again"
+    )
+    assert sorted(outcomes) in (["imported", "imported"], ["imported", refused])
+    assert Event.objects.filter(stream="codesystem:wound-care").count() == 1
+    assert Event.objects.filter(stream__startswith="code:wound-care:").count() == 5
