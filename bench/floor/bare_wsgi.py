@@ -18,20 +18,35 @@ import django
 
 django.setup()
 
+import functools  # noqa: E402
+
+from django.contrib.auth.models import AnonymousUser  # noqa: E402
 from django.core.signals import request_finished, request_started  # noqa: E402
 from django.http import HttpRequest  # noqa: E402
 from rest_framework.renderers import JSONRenderer  # noqa: E402
 
 from accounts.licensing import unlicensed_systems  # noqa: E402
+from codeledger.api import withheld_for  # noqa: E402
 from search.api import search_results, suggest_results  # noqa: E402
 
-HIDDEN = unlicensed_systems(HttpRequest())  # an anonymous caller's exclusions, as the API's
+
+def anonymous() -> HttpRequest:
+    request = HttpRequest()
+    request.user = AnonymousUser()
+    return request
+
+
+# An anonymous caller's exclusions, as the API's: the unlicensed systems, and highlights of the
+# official text only (the metered sections are withheld: codeledger.api.withheld_for).
+HIDDEN = unlicensed_systems(anonymous())
+WITHHELD = functools.partial(withheld_for, anonymous())
 SEARCH_DEFAULTS = {"q": "", "size": 20, "billable": None}  # SearchParams' defaults
 
 
 def answer(path: str, params: dict) -> dict | None:
     if path == "/api/v1/codes/search":
-        return search_results({**SEARCH_DEFAULTS, "q": params.get("q", "")}, HIDDEN)
+        query = {**SEARCH_DEFAULTS, "q": params.get("q", "")}
+        return search_results(query, HIDDEN, withheld=WITHHELD)
     if path == "/api/v1/codes/suggest":
         return suggest_results(params["q"], None, HIDDEN)
     if path == "/healthz":
