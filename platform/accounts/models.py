@@ -95,3 +95,30 @@ class Licence(models.Model):
 
     def __str__(self):
         return f"{self.organisation}: {self.system}"
+
+
+class PersonalAccessToken(models.Model):
+    """A credential a person gives a script: it acts as that person, with their roles.
+
+    Only the HMAC of the secret is kept (accounts/tokens.py says why a fast keyed hash is
+    enough); the `prefix` is not secret: it finds the row and tells the person which token a
+    list line is. A revoked token keeps its row, so the admin can see what existed and when.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="access_tokens"
+    )
+    name = models.CharField(max_length=100, help_text="what the person uses it for")
+    prefix = models.CharField(max_length=16, unique=True)  # unique, so indexed
+    secret_hash = models.CharField(max_length=64, help_text="HMAC-SHA256 of the secret, hex")
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True, help_text="empty: never")
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "revoked_at"], name="access_token_user_live")]
+
+    def __str__(self):
+        return f"{self.name} (clt_{self.prefix}_…)"

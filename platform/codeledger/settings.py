@@ -391,8 +391,10 @@ REST_FRAMEWORK = {
     # Problem responses and public reads documented (codeledger/openapi.py).
     "DEFAULT_SCHEMA_CLASS": "codeledger.openapi.ProblemAutoSchema",
     # Basic first: an anonymous API call then gets 401 with WWW-Authenticate, not 403.
+    # A personal access token (Bearer) before the session: a script's explicit credential wins.
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "accounts.lockout.LockoutBasicAuthentication",
+        "accounts.tokens.PersonalAccessTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
