@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # `make run`: the embedded default, served like the product. Starts the local Elasticsearch node
-# (unless ELASTICSEARCH_URL points elsewhere) in the background, migrates, sets up the content on
-# the first start (`manage.py first_start`: the ICD-10-CM code set, its Alphabetic Index, the
+# (unless ELASTICSEARCH_URL points elsewhere) in the background; `manage.py first_start` migrates
+# and, on the first start, sets up the content: the ICD-10-CM code set, its Alphabetic Index, the
 # curated lay terms and glossary, one demo login per role, then the read models and the search
-# index projected in one pass; a later start finds it all done in a second or two), and serves
-# http://127.0.0.1:8000 with gunicorn, DEBUG off (deploy/local/serve.sh).
-# The node boots beside migrate and the first imports; first_start waits for it only before it
-# projects the search index, and the server starts once it is up.
+# index projected from them in one pass (a later start finds all of it done in about a second).
+# Then it serves http://127.0.0.1:8000 with gunicorn, DEBUG off (deploy/local/serve.sh).
+# The node boots beside the migrations and the imports: first_start waits for it only before it
+# projects the search index, and the server starts once the node is up.
 # Each step prints `[setup] phase=NAME state=begin|end seconds=S` (bench/first_start.py times a
-# start from these lines); long steps print a progress line every few seconds, also in a log.
+# start from these lines); long steps print a progress line every few seconds, in a log too.
 # Ctrl-C stops everything. `make dev` (run.sh --dev): the development server instead, DEBUG on
 # (its error pages), the debug toolbar and the reloader, which restarts it when a source file changes.
 # PORT (8000) and ELASTICSEARCH_PORT (9200) move the server and the local node.
@@ -32,9 +32,10 @@ if [ -z "${ELASTICSEARCH_URL:-}" ]; then
   trap '"$PY" deploy/local/localservices.py elasticsearch stop' EXIT
   export ELASTICSEARCH_URL="http://127.0.0.1:${ELASTICSEARCH_PORT:-9200}"
 fi
-step migrate "$PY" manage.py migrate --noinput
 if [ -z "${CODELEDGER_SKIP_FIRST_IMPORT:-}" ]; then
-  "$PY" manage.py first_start
+  "$PY" manage.py first_start  # migrates first
+else
+  step migrate "$PY" manage.py migrate --noinput
 fi
 if [ -n "${es_started:-}" ]; then step elasticsearch wait "$es_started"; fi
 if [ "${1:-}" = "--dev" ]; then

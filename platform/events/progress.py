@@ -39,6 +39,7 @@ class LineProgress:
         self.interval = interval
         self.n = 0
         self._started = self._shown = time.monotonic()
+        self._shown_n = None
         self._closed = False
 
     def update(self, n: int = 1) -> None:
@@ -50,7 +51,7 @@ class LineProgress:
         self.desc = desc
 
     def refresh(self) -> None:
-        self._shown = time.monotonic()
+        self._shown, self._shown_n = time.monotonic(), self.n
         self.stream.write(self.line() + "\n")
         self.stream.flush()
 
@@ -69,7 +70,8 @@ class LineProgress:
     def close(self) -> None:
         if not self._closed:
             self._closed = True
-            if self.n or self.total:  # a step with nothing to do says nothing
+            # A step with nothing to do says nothing; the last line is not said twice.
+            if (self.n or self.total) and self._shown_n != self.n:
                 self.refresh()
 
     def __enter__(self):

@@ -75,6 +75,9 @@ class Command(BaseCommand):
             _bulk_pragmas(None, connection)
         try:
             with phase("first_start", self.stdout):
+                with phase("migrate", self.stdout):
+                    # Here rather than a command of its own: one start of Django fewer.
+                    call_command("migrate", "--noinput", verbosity=0)
                 with projections_deferred():
                     self._content(options)
                 self._project(options["search_wait"])
