@@ -23,6 +23,7 @@ import secrets
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import DatabaseError, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -82,7 +83,7 @@ def token_create(
     piling up."""
     with transaction.atomic():
         # Lock the person's row: two concurrent creations cannot both pass the cap.
-        type(user).objects.select_for_update().filter(pk=user.pk).first()
+        get_user_model().objects.select_for_update().filter(pk=user.pk).first()
         if live_tokens(user).count() >= MAX_LIVE_TOKENS:
             raise TooManyTokens(
                 f"You have {MAX_LIVE_TOKENS} live tokens, the most allowed: revoke one you no "

@@ -7,7 +7,7 @@ from allauth.account import views as allauth_views
 from django.conf import settings
 from django.urls import include, path
 
-from accounts.views import display_name
+from accounts.views import access_token_revoke, access_tokens, display_name
 
 
 def uniform_duration(view):
@@ -33,6 +33,8 @@ def uniform_duration(view):
 
 urlpatterns = [
     path("name/", display_name, name="account_name"),
+    path("tokens/", access_tokens, name="account_tokens"),
+    path("tokens/<int:token_id>/revoke", access_token_revoke, name="account_token_revoke"),
     path("signup/", uniform_duration(allauth_views.signup), name="account_signup"),
     path(
         "password/reset/",
