@@ -33,10 +33,10 @@ SOURCE = "icd10cm-2026"
 # The search documents carry each code's index terms from the alphabetic_index read model:
 # that one is projected before the index is built beside the others.
 SEARCH, SEARCH_READS = "search", ("alphabetic_index",)
-# For the bulk load only (this process's connections): a large page cache and temporary
-# tables in memory. Durability stays as configured (WAL, synchronous=NORMAL).
 # A bulk write to a busy node may take longer than a user's search is allowed to wait.
 BULK_ELASTICSEARCH_TIMEOUT = 120.0
+# For the bulk load only (this process's connections): a large page cache and temporary
+# tables in memory. Durability stays as configured (WAL, synchronous=NORMAL).
 SQLITE_BULK_PRAGMAS = ("PRAGMA cache_size = -262144", "PRAGMA temp_store = MEMORY")
 
 
@@ -91,10 +91,10 @@ class Command(BaseCommand):
         stderr = self.stderr._out
         if not stderr.isatty():
             stderr = BarsAsLines(stderr)
-        quiet = {"stdout": out._out, "stderr": stderr}
+        streams = {"stdout": out._out, "stderr": stderr}
         with phase("codes", out):
             call_command(
-                "codes_import", SOURCE, "--if-empty", *_flag("--only", options["only"]), **quiet
+                "codes_import", SOURCE, "--if-empty", *_flag("--only", options["only"]), **streams
             )
         with phase("index", out):
             # The index's codes are checked against the codes read model: project it first.
@@ -103,15 +103,15 @@ class Command(BaseCommand):
                 "index_import",
                 "--if-empty",
                 *_flag("--file", options["index_file"]),
-                **quiet,
+                **streams,
             )
         with phase("lay_terms", out):
-            call_command("lay_terms_import", *_flag("--file", options["lay_terms_file"]), **quiet)
+            call_command("lay_terms_import", *_flag("--file", options["lay_terms_file"]), **streams)
         with phase("glossary", out):
-            call_command("glossary_import", *_flag("--file", options["glossary_file"]), **quiet)
+            call_command("glossary_import", *_flag("--file", options["glossary_file"]), **streams)
         if not options["no_demo_users"] and settings.DEBUG:
             with phase("demo_users", out):
-                call_command("demo_users", **quiet)
+                call_command("demo_users", **streams)
 
     def _catch_up(self, name):
         if pending := pending_events(name):
