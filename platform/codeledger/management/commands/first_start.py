@@ -161,9 +161,11 @@ class Command(BaseCommand):
         url = f"{settings.ELASTICSEARCH_URL.rstrip('/')}/_cluster/health"
         while True:
             try:
-                with urllib.request.urlopen(url, timeout=2) as response:
-                    if response.status == 200:
-                        return
+                with urllib.request.urlopen(url, timeout=2):
+                    return
+            except urllib.error.HTTPError as error:
+                if error.code in (401, 403):
+                    return  # up, and secured: the client has the credentials
             except (urllib.error.URLError, OSError):
                 pass
             if time.monotonic() > deadline:
