@@ -1,5 +1,5 @@
 """Reading a FHIR R4 CodeSystem resource (JSON) into the rows a code-set import registers: for
-bring-your-own code sets (issue #25), whose importer (`codes_import_file --format fhir`,
+bring-your-own code sets (issue #25), whose importer (`codes_import --file F --format fhir`,
 codesets.files) maps each row to a code's content and sends it through the usual event pipeline.
 Pure: no database, no Django.
 
