@@ -181,7 +181,9 @@ class Person:
             answer = self.http.request(method, self.base + path, timeout=60, **kwargs)
         except requests.RequestException:
             answer = None
-        return answer, time.monotonic() - started
+        elapsed = time.monotonic() - started
+        self._send_secure_cookies_over_http()  # a page may have set the CSRF cookie again
+        return answer, elapsed
 
 
 class Load:
@@ -191,6 +193,7 @@ class Load:
         self.samples: list[Sample] = []
         self.pending: list[Proposal] = []  # proposals waiting for a reviewer
         self.observations: list[Observation] = []
+        self.first_errors: dict[tuple[str, int], str] = {}
         self.lock = threading.Lock()
         self.proposed = 0
         self.stop_at = 0.0
@@ -218,8 +221,13 @@ class Load:
         return pool
 
     def record(self, kind: str, answer, seconds: float) -> None:
+        status = answer.status_code if answer is not None else 0
         with self.lock:
-            self.samples.append(Sample(kind, seconds, answer.status_code if answer else 0))
+            self.samples.append(Sample(kind, seconds, status))
+            if not 200 <= status < 300 and (kind, status) not in self.first_errors:
+                # What the first error of each kind and status said: reported with the counts.
+                text = answer.text[:300] if answer is not None else "no answer"
+                self.first_errors[(kind, status)] = text
 
     # --- what a client does ------------------------------------------------------------------
 
@@ -383,6 +391,10 @@ class Load:
             "other_errors": sum(k["other_errors"] for k in kinds.values()),
             "kinds": kinds,
             "approval_to_visible": visible,
+            "first_errors": [
+                {"kind": kind, "status": status, "body": body}
+                for (kind, status), body in sorted(self.first_errors.items())
+            ],
         }
 
 
@@ -417,6 +429,8 @@ def print_report(result: dict) -> None:
             f"{kind:<11} {row['count']:>6} {row['p50_ms']:>8.1f} {row['p95_ms']:>8.1f} "
             f"{row['5xx']:>4} {row['other_errors']:>6}"
         )
+    for error in result["first_errors"]:
+        print(f"  first {error['kind']} {error['status']}: {error['body'][:200]}")
     print("approval to visible (from the approve request's start; after its answer):")
     for how, row in result["approval_to_visible"].items():
         print(

@@ -1,10 +1,12 @@
 """Celery tasks: catch projections up after each commit, and periodically as a safety net."""
 
 import logging
+import threading
 import time
 
 from celery import shared_task
 from django.conf import settings
+from django.db import close_old_connections
 
 from codeledger.background import run_after_commit
 from events.models import ProjectorState
@@ -59,6 +61,37 @@ def _catch_up(name: str) -> RunResult:
     except Exception as error:  # a broken projector must not stop the others
         log.exception("catch-up of %s failed", name)
         return RunResult(name, "failed", error=str(error))
+
+
+# A follower that saw no new event still runs this often: a projector waiting out a backoff
+# after a failure is retried, as the beat's periodic catch-up does in production mode.
+FOLLOW_RETRY_SECONDS = 5.0
+
+
+def follow_the_log(*, poll: float = 0.025, stop: threading.Event | None = None) -> None:
+    """Keep every projector caught up from a process of its own, until `stop` is set.
+
+    `make run`'s web server (deploy/local/serve.sh) runs this beside gunicorn, its workers
+    not projecting after their commits (EVENTS_CATCH_UP_AFTER_COMMIT=false): no user's
+    request waits for projections, only one runner takes SQLite's write lock for them (not one
+    per committing request), and a burst of commits is projected in one run. It notices a
+    commit by reading the head every `poll` seconds (one indexed query), so it lags a commit
+    by at most that. The head read before a run is what the next poll compares with: a commit
+    made during the run starts another.
+    """
+    stop = stop or threading.Event()
+    seen, last_run = None, 0.0
+    while not stop.is_set():
+        try:
+            head = head_position()
+            if head != seen or time.monotonic() - last_run > FOLLOW_RETRY_SECONDS:
+                catch_up_projections()
+                seen, last_run = head, time.monotonic()
+                continue
+        except Exception:  # the database busy or gone for a moment: try again at the next poll
+            log.exception("following the log failed; retrying")
+            close_old_connections()
+        stop.wait(poll)
 
 
 def request_catch_up(**signal_kwargs) -> None:

@@ -2,28 +2,28 @@
 
 - Production mode (a broker): a user's request that commits sends one catch-up task and
   projects nothing itself.
-- `make run`'s web server (no broker): each worker follows the catch-up on a thread of its own
-  (deploy/local/gunicorn.conf.py); the committing request goes on without waiting, and
-  commits made while a run is going on fold into one more run, none left unprojected.
+- `make run` (no broker): a follower process beside the web server (deploy/local/follow.py,
+  events.tasks.follow_the_log) projects what the requests commit, those made during one of
+  its runs in the next, none left unprojected; the requests do not project.
 - A catch-up task runs only the projectors behind the head, and waits for one another runner
   holds instead of leaving the new events to the next periodic run.
 """
 
 import json
 import threading
+import time
 from dataclasses import dataclass
 
 import pytest
 import redis
 from django.db import connection, connections, transaction
 
-from codeledger import background
 from codeledger.celery import app as celery_app
 from events.models import ProjectorState, StreamSummary
 from events.projections import Projector, catch_up_all, register, unregister
 from events.registry import event_type
 from events.store import NewEvent, append, head_position
-from events.tasks import catch_up_projections, projectors_behind
+from events.tasks import catch_up_projections, follow_the_log, projectors_behind
 from review.models import ChangeRequestEntry
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -68,14 +68,33 @@ def gate():
 
 
 @pytest.fixture
-def followed(settings):
-    """This process follows the catch-up on a thread, as a `make run` worker does."""
-    settings.CELERY_TASK_ALWAYS_EAGER = True
-    settings.EVENTS_CATCH_UP_AFTER_COMMIT = True
-    follower = background.follow_in_thread(catch_up_projections)
-    yield follower
-    assert follower.wait_idle(30), "the follower was still projecting"
-    background.stop_following(catch_up_projections)
+def follower(settings):
+    """The log followed by a thread of this process, as `make run`'s follower process does,
+    the commits themselves asking for no catch-up (as under serve.sh)."""
+    settings.EVENTS_CATCH_UP_AFTER_COMMIT = False
+    stop = threading.Event()
+    thread = threading.Thread(target=follow_and_close, args=(stop,))
+    thread.start()
+    yield
+    stop.set()
+    thread.join(30)
+
+
+def follow_and_close(stop):
+    try:
+        follow_the_log(poll=0.005, stop=stop)
+    finally:
+        connections.close_all()
+
+
+def wait_until(condition, timeout=30):
+    """A condition another thread makes true: checked until it holds or the time is up."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.01)
+    return False
 
 
 def checkpoint(name):
@@ -128,43 +147,27 @@ def test_a_proposal_in_production_mode_queues_the_catch_up_and_projects_nothing(
     assert not ChangeRequestEntry.objects.exists()
 
 
-# --- make run: the follower thread -------------------------------------------------------------
+# --- make run: the follower process -------------------------------------------------------
 
 
-def test_a_followed_catch_up_runs_after_the_commit_not_in_it(followed, gate):
+def test_the_follower_projects_a_commit_no_request_asked_for(follower, gate):
+    gate.open.set()
     written = append("account:a", [tick()])
 
-    # append() returned while the projection waits at the gate on the follower's thread.
-    assert gate.entered.wait(30)
-    assert checkpoint(gate.name) < written.position
-    gate.open.set()
-    assert followed.wait_idle(30)
+    assert wait_until(lambda: checkpoint(gate.name) == written.position)
     assert gate.applied == [written.position]
     assert StreamSummary.objects.get(stream="account:a").version == 1
 
 
-def test_commits_during_a_run_fold_into_one_more_run_and_none_is_left(followed, gate):
+def test_commits_during_a_run_are_projected_by_the_next_one(follower, gate):
     first = append("account:a", [tick()])
-    assert gate.entered.wait(30)
-    runs_before = followed.runs
+    assert gate.entered.wait(30)  # the follower's run waits at the gate with the first event
     later = [append(f"account:{n}", [tick(f"{n}")]) for n in range(5)]
 
     gate.open.set()
 
-    assert followed.wait_idle(30)
-    assert followed.runs - runs_before == 2  # the run at the gate, then one for the five
+    assert wait_until(lambda: checkpoint(gate.name) == later[-1].position)
     assert gate.applied == [first.position, *(w.position for w in later)]
-    assert checkpoint(gate.name) == head_position()
-
-
-def test_a_request_that_rolls_back_asks_for_no_run(followed, gate):
-    with pytest.raises(RuntimeError), transaction.atomic():
-        append("account:a", [tick()])
-        raise RuntimeError("the request failed after its append")
-
-    assert followed.wait_idle(5)
-    assert followed.runs == 0
-    assert not gate.entered.is_set()
 
 
 # --- the task ---------------------------------------------------------------------------------
