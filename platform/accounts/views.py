@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
@@ -68,7 +69,17 @@ class TokenForm(forms.Form):
     )
 
 
+def _fragment(request) -> bool:
+    """htmx asked for a piece of the page (boosted requests and history restores get whole
+    pages); as codeledger.screens.fragment, which this app may not import."""
+    htmx = request.htmx
+    return bool(htmx) and not htmx.boosted and not htmx.history_restore_request
+
+
 def _tokens_page(request, form, *, created=None, status=200):
+    """The page, or with htmx its token area only: the create form is posted with htmx, so the
+    browser's address stays the page's and a reload asks for the list again, never for a
+    second token (without JavaScript the browser warns before posting the form again)."""
     tokens = PersonalAccessToken.objects.filter(user=request.user, revoked_at__isnull=True)
     context = {
         "form": form,
@@ -77,7 +88,13 @@ def _tokens_page(request, form, *, created=None, status=200):
         "cap": MAX_LIVE_TOKENS,
         "now": timezone.now(),
     }
-    return render(request, "accounts/tokens.html", context, status=status)
+    if _fragment(request):
+        # htmx swaps 2xx answers only: the area says what happened, the status stays 200.
+        response = render(request, "accounts/tokens.html#tokens-area", context)
+    else:
+        response = render(request, "accounts/tokens.html", context, status=status)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
 
 
 @never_cache  # the page that shows a new secret must not stay in any cache

@@ -60,6 +60,21 @@ def test_creating_a_token_shows_its_secret_once(people):
     assert secret not in again and f"clt_{token.prefix}_…" in again
 
 
+def test_with_htmx_creating_answers_the_token_area_only(people):
+    client = signed_in(people["alice"])
+    created = client.post(PAGE, {"name": "ci"}, HTTP_HX_REQUEST="true")
+    assert created.status_code == 200  # htmx swaps 2xx answers only
+    assert "HX-Request" in created["Vary"]
+    fragment = created.content.decode()
+    assert fragment.lstrip().startswith('<div id="tokens-area">')
+    assert "<html" not in fragment
+    assert created.context["created"]["secret"] in fragment
+    refused = client.post(PAGE, {"name": ""}, HTTP_HX_REQUEST="true")
+    assert refused.status_code == 200
+    assert "Give the token a name" in refused.content.decode()
+    assert PersonalAccessToken.objects.count() == 1
+
+
 @pytest.mark.parametrize(
     "data, message",
     [
