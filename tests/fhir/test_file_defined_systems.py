@@ -38,7 +38,13 @@ def import_file(path, system):
 
 @pytest.fixture
 def wound_care(transactional_db):
+    from codes.systems import SYSTEMS
+
     import_file(DATA / "custom_wound_care.json", "wound-care")
+    yield
+    # The process keeps the systems it read for a few seconds (codes.systems.REFRESH_SECONDS):
+    # the next test, after the flush, must not still see these.
+    SYSTEMS.forget()
 
 
 def codes_of(system):
