@@ -10,7 +10,6 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
-from tqdm import tqdm
 
 from codes.systems import PACKAGED_SYSTEMS
 from codesets.files import FORMATS, MalformedFile, SystemOptions, import_file
@@ -23,7 +22,7 @@ from codesets.importing import (
     system_has_codes,
 )
 from codesets.sources import SOURCES, SourceError, count_source, read_sections, read_source
-from events.progress import project_with_progress, projected_afterwards
+from events.progress import progress_bar, project_with_progress, projected_afterwards
 
 FILE_OPTIONS = (
     "file_format",
@@ -36,31 +35,6 @@ FILE_OPTIONS = (
     "code_format",
     "system_version",
 )
-LOG_INTERVAL = 5.0  # seconds between two progress lines when stderr is not a terminal
-
-
-class _Lines:
-    """A stream for tqdm that writes each refresh as a line of its own: a log (`make run`'s,
-    a service manager's) shows the progress instead of one line of carriage returns."""
-
-    def __init__(self, stream):
-        self.stream = stream
-
-    def write(self, text: str) -> None:
-        text = text.replace("\r", "").strip()
-        if text:
-            self.stream.write(text + "\n")
-
-    def flush(self) -> None:
-        self.stream.flush()
-
-
-def progress_bar(stream, **kwargs) -> tqdm:
-    """A tqdm bar on a terminal; elsewhere the same bar as a plain line every LOG_INTERVAL
-    seconds (tqdm's `disable=None` would hide it)."""
-    if getattr(stream, "isatty", lambda: False)():
-        return tqdm(file=stream, **kwargs)
-    return tqdm(file=_Lines(stream), mininterval=LOG_INTERVAL, ascii=True, ncols=100, **kwargs)
 
 
 class Command(BaseCommand):
@@ -164,7 +138,7 @@ class Command(BaseCommand):
         try:
             total = None if prefixes else count_source(source)
             bar = progress_bar(
-                self.stderr._out,
+                stream=self.stderr._out,
                 total=total,
                 unit="code",
                 desc=f"{'importing' if first else 'diffing'} {source}",
@@ -228,7 +202,8 @@ class Command(BaseCommand):
             version=options.get("system_version"),
         )
         out = self.stderr._out
-        checking = progress_bar(out, unit="code", desc=f"checking {path.name}")
+        # A bar on a terminal, a line every few seconds in a log (events.progress).
+        checking = progress_bar(stream=out, unit="code", desc=f"checking {path.name}")
         writing = None
 
         def checked(found):
@@ -238,7 +213,7 @@ class Command(BaseCommand):
                 verb = "defines" if type(event).__name__ == "CodeSystemDefined" else "revises"
                 self.stdout.write(f"the file {verb} the code system {found.system.name}")
             writing = progress_bar(
-                out, total=found.codes, unit="code", desc=f"importing {path.name}"
+                stream=out, total=found.codes, unit="code", desc=f"importing {path.name}"
             )
 
         try:
