@@ -221,3 +221,12 @@ def test_a_revoked_token_is_a_401_operation_outcome_on_fhir(world):
     assert response.status_code == 401
     assert response["WWW-Authenticate"].startswith("Bearer ")
     assert response.json()["issue"][0]["code"] == "login"
+
+
+def test_with_a_session_cookie_too_the_token_decides_and_needs_no_csrf(world):
+    client = APIClient(enforce_csrf_checks=True)
+    client.force_login(world["bob"])  # a real session cookie, not force_authenticate
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token_of(world['alice'])}")
+    created = propose(client)
+    assert created.status_code == 201, created.content
+    assert created.json()["proposer"] == "alice"
