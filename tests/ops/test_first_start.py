@@ -80,7 +80,7 @@ def test_each_step_and_its_progress_show_in_a_plain_log(first_start):
     expected.append(("first_start", "end"))
     assert phases(output) == expected
     # Progress of the imports (their own bars, as lines) and of each projection, to the end.
-    assert re.search(r"^importing icd10cm-2026: .*\d+code", output, re.MULTILINE), output
+    assert re.search(r"^importing icd10cm-2026: \d+", output, re.MULTILINE), output
     assert re.search(r"^projecting codes: (\d+)/\1 events \(100%\)", output, re.MULTILINE)
     assert re.search(r"^projecting search: ", output, re.MULTILINE), output
     assert "\r" not in output  # no terminal redraws in a log
