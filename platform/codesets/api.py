@@ -39,6 +39,11 @@ class ReleaseItemSerializer(serializers.Serializer):
     kind = serializers.CharField()
     fields = serializers.SerializerMethodField(method_name="field_names")
     changes = serializers.DictField(help_text='field -> {"from": old, "to": new}, as diffed')
+    effective_from = serializers.DateField(
+        allow_null=True,
+        help_text="the day the item is in force from when the code-set file gave the code its "
+        "own; null: the release's",
+    )
     status = serializers.CharField()
     conflicts = serializers.DictField(help_text="field -> current value that clashed")
     decided_by = serializers.CharField()

@@ -47,6 +47,9 @@ class ReleaseItem(models.Model):
     # filter is a plain substring match on every database.
     fields = models.CharField(max_length=300)
     changes = models.JSONField()  # field -> {"from": old, "to": new}, as diffed
+    # The day the item is in force from when it is the code's own (a code-set file's
+    # effective_from or retired_on, codesets.files), not the release's.
+    effective_from = models.DateField(null=True, blank=True)
     status = models.CharField(max_length=10, default="pending")  # pending|applied|rejected
     conflicts = models.JSONField(default=dict)  # field -> current value, when approval clashed
     decided_by = models.CharField(max_length=150, blank=True)

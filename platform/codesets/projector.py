@@ -45,6 +45,7 @@ def _apply(recorded) -> None:
                     kind=item["kind"],
                     fields=f",{','.join(sorted(item['changes']))},",
                     changes=item["changes"],
+                    effective_from=item.get("effective_from"),
                     position=recorded.position,
                 )
                 for item in event.items

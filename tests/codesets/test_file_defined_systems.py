@@ -276,6 +276,15 @@ def test_a_later_release_schedules_its_codes_own_days(people):
         ReleaseItem.objects.filter(release_id=release.release_id).values_list("code", "kind")
     )
     assert kinds == {"D-1.1": "retired", "D-1.4": "added"}
+    reviewer = Client()
+    reviewer.force_login(people["bob"])
+    listed = reviewer.get(f"/api/v1/releases/{release.release_id}/items").json()["results"]
+    assert {item["code"]: item["effective_from"] for item in listed} == {
+        "D-1.1": "2031-03-01",
+        "D-1.4": "2031-01-01",
+    }
+    page = reviewer.get(f"/releases/{release.release_id}/").content.decode()
+    assert "from 2031-03-01" in page and "from 2031-01-01" in page
     call_command(
         "release_decide",
         str(release.release_id),
