@@ -196,10 +196,11 @@ class Systems(Mapping):
     """Every code system by name: the packaged ones (above, in this order), then those defined
     by imported files (the `code_systems` read model, codes.models.CodeSystemEntry), by name.
 
-    Read-only. Building it reads nothing: forms and argparse that list it while modules are
-    imported see the packaged systems, and the database is read only once the apps are ready,
-    at most every REFRESH_SECONDS, or at once for a name this process has not seen. Before
-    `migrate` has made the table, there are no file-defined systems.
+    Read-only. Building it reads nothing, and nothing is read before the apps are ready (a
+    module that lists it while the apps load sees the packaged systems); then the read model is
+    read lazily, at most every REFRESH_SECONDS, or at once for a name this process has not
+    seen. Where it cannot be read (before `migrate` has made the table, without a database)
+    there are no file-defined systems.
     """
 
     def __init__(self, packaged: dict[str, CodeSystem]):
