@@ -282,6 +282,16 @@ def _fresh_throttle_counts():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _file_defined_systems_read_afresh():
+    """`codes.systems.SYSTEMS` keeps the systems files define for a few seconds per process: a
+    test that defined one must not leave it to the next, whose database no longer holds it."""
+    from codes.systems import SYSTEMS
+
+    yield
+    SYSTEMS.forget()
+
+
 @pytest.fixture
 def own_elasticsearch_node(services_dir, settings, es_namespace):
     """A node of this test's own, so stopping it leaves the session's node alone."""
