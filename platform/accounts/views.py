@@ -132,6 +132,7 @@ def access_token_revoke(request, token_id: int):
         return render(request, "accounts/token_revoke.html", {"token": token})
     token_revoke(actor=request.user, token=token)
     messages.success(
-        request, f"Revoked “{token.name}” (clt_{token.prefix}_…): it no longer signs anything in."
+        request,
+        f"Revoked “{token.name}” (clt_{token.prefix}_…): scripts sending it are now refused.",
     )
     return redirect("account_tokens")
