@@ -230,3 +230,13 @@ def test_with_a_session_cookie_too_the_token_decides_and_needs_no_csrf(world):
     created = propose(client)
     assert created.status_code == 201, created.content
     assert created.json()["proposer"] == "alice"
+
+
+def test_the_openapi_schema_offers_the_bearer_token():
+    from drf_spectacular.generators import SchemaGenerator
+
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    scheme = schema["components"]["securitySchemes"]["personalAccessToken"]
+    assert (scheme["type"], scheme["scheme"]) == ("http", "bearer")
+    proposing = schema["paths"]["/api/v1/change-requests"]["post"]["security"]
+    assert {"personalAccessToken": []} in proposing
