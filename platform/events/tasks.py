@@ -9,8 +9,8 @@ from django.conf import settings
 from django.db import close_old_connections
 
 from codeledger.background import run_after_commit
-from events.models import ProjectorState
-from events.projections import RunResult, catch_up, projector_names
+from events.models import Event, ProjectorState
+from events.projections import RunResult, catch_up, get_projector, projector_names
 from events.store import head_position
 
 log = logging.getLogger(__name__)
@@ -43,12 +43,27 @@ def catch_up_projections() -> list[dict]:
 
 
 def projectors_behind() -> list[str]:
-    """The registered projectors whose checkpoint is below the head, in name order (the order
-    of events.projections.catch_up_all). One at the head has nothing to read: its run would
-    end without a write."""
+    """The registered projectors whose checkpoint is below the head. One at the head has
+    nothing to read: its run would end without a write.
+
+    Those with events of the types they handle after their checkpoint come first, in name
+    order (the order of events.projections.catch_up_all, which projectors that read another's
+    read model rely on); then those whose run only moves their checkpoint. After an approval
+    the code's page and its search document are made before the catch-ups that write
+    nothing, each a transaction (on SQLite, a turn at the write lock).
+    """
     head = head_position()
     checkpoints = dict(ProjectorState.objects.values_list("name", "checkpoint"))
-    return [name for name in projector_names() if checkpoints.get(name, 0) < head]
+    behind = [name for name in projector_names() if checkpoints.get(name, 0) < head]
+
+    def nothing_to_apply(name: str) -> bool:
+        events = Event.objects.filter(position__gt=checkpoints.get(name, 0))
+        handles = get_projector(name).handles
+        if handles is not None:
+            events = events.filter(type__in=handles)
+        return not events.exists()
+
+    return sorted(behind, key=nothing_to_apply)  # stable: name order within each group
 
 
 def _pause_for_the_holder() -> None:

@@ -20,13 +20,26 @@ from django.db import connection, connections, transaction
 
 from codeledger.celery import app as celery_app
 from events.models import ProjectorState, StreamSummary
-from events.projections import Projector, catch_up_all, register, unregister
+from events.projections import (
+    Projector,
+    catch_up_all,
+    get_projector,
+    projector_names,
+    register,
+    unregister,
+)
 from events.registry import event_type
 from events.store import NewEvent, append, head_position
 from events.tasks import catch_up_projections, follow_the_log, projectors_behind
 from review.models import ChangeRequestEntry
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@event_type("test.Other")
+@dataclass(frozen=True)
+class Other:
+    pass
 
 
 @event_type("test.LoadTicked")
@@ -180,6 +193,30 @@ def test_a_catch_up_with_every_projector_at_the_head_runs_none(settings):
 
     assert projectors_behind() == []
     assert catch_up_projections() == []
+
+
+def test_projectors_with_events_to_apply_run_before_those_that_only_move_their_checkpoint(
+    settings, gate
+):
+    settings.EVENTS_CATCH_UP_AFTER_COMMIT = False
+    gate.open.set()
+    catch_up_all()
+    append("account:a", [NewEvent(type="test.Other", data={})])
+    catch_up_all()  # every projector at the head: the next event is the only one behind
+    append("account:a", [tick()])
+
+    behind = projectors_behind()
+
+    # Those that handle the tick (every event type, or the tick's) first, in name order; every
+    # other projector is behind too, with nothing of its types to apply.
+    ticked = [
+        name
+        for name in projector_names()
+        if get_projector(name).handles is None or "test.LoadTicked" in get_projector(name).handles
+    ]
+    assert gate.name in ticked and len(ticked) < len(projector_names())
+    assert behind[: len(ticked)] == ticked
+    assert sorted(behind[len(ticked) :]) == sorted(set(projector_names()) - set(ticked))
 
 
 def test_a_projector_another_runner_holds_is_waited_for_not_left_behind(
