@@ -138,6 +138,13 @@ def prepare() -> list[dict]:
 # --- the measurements (run in this process or, with --compare, in a child per version) -------
 
 
+def building_settings() -> dict:
+    """The settings the measured version's rebuild gives its new index (the floor's too)."""
+    from search import projector
+
+    return getattr(projector, "BUILDING_SETTINGS", {"index": {"refresh_interval": "-1"}})
+
+
 def raw_floor() -> list[dict]:
     """The documents built up front, then only their sending timed (bulk and parallel_bulk)."""
     from django.utils import timezone
@@ -166,7 +173,7 @@ def raw_floor() -> list[dict]:
     ):
         name = new_index_name()
         index_definition(name).create(using=client)
-        client.indices.put_settings(index=name, settings={"index": {"refresh_interval": "-1"}})
+        client.indices.put_settings(index=name, settings=building_settings())
         for document in documents:
             document["_index"] = name
         began = time.perf_counter()

@@ -10,10 +10,11 @@ from codes.events import CODE_EVENT_TYPES, CodeRegistered
 from codes.models import CodeEntry, CodeVersion, SectionEntry
 from codes.sections import SECTION_EVENT_TYPES, section_view
 from codes.sections import in_force_from as section_in_force_from
+from codes.state import CodeState, evolve_code
 from codes.streams import code_of_stream
 from codes.systems import get_system
-from codes.timeline import code_view, in_force_from, in_force_on
-from events.bulk import bulk_insert
+from codes.timeline import in_force_from, in_force_on
+from events.bulk import bulk_insert, bulk_insert_values
 from events.projections import Projector
 from events.store import read_streams
 
@@ -108,7 +109,8 @@ def entry_values(system: str, code: str, events: list, today: date) -> dict:
     }
 
 
-def _history_row(recorded) -> CodeVersion:
+def _history_row(recorded) -> dict:
+    """A CodeVersion row, as values (events.bulk.bulk_insert_values)."""
     event = recorded.event
     if isinstance(event, CodeRegistered):
         changes = {name: {"from": None, "to": value} for name, value in event.content.items()}
@@ -119,21 +121,21 @@ def _history_row(recorded) -> CodeVersion:
         changes = {"status": {"from": "active" if to == "retired" else "retired", "to": to}}
     else:
         changes = {}
-    return CodeVersion(
-        system=event.system,
-        code=event.code,
-        version=recorded.version,
-        type=recorded.type,
-        changes=changes,
-        change_request=getattr(event, "change_request", None),
-        proposer=getattr(event, "proposer", "") or getattr(event, "by", ""),
-        reviewer=getattr(event, "reviewer", ""),
-        effective_from=in_force_from(recorded),
-        recorded_at=recorded.recorded_at,
-        position=recorded.position,
-        source=recorded.meta.get("source", ""),
-        release=recorded.meta.get("release", ""),
-    )
+    return {
+        "system": event.system,
+        "code": event.code,
+        "version": recorded.version,
+        "type": recorded.type,
+        "changes": changes,
+        "change_request": getattr(event, "change_request", None),
+        "proposer": getattr(event, "proposer", "") or getattr(event, "by", ""),
+        "reviewer": getattr(event, "reviewer", ""),
+        "effective_from": in_force_from(recorded),
+        "recorded_at": recorded.recorded_at,
+        "position": recorded.position,
+        "source": recorded.meta.get("source", ""),
+        "release": recorded.meta.get("release", ""),
+    }
 
 
 def _is_plain_registration(recorded: list, today: date) -> bool:
@@ -146,31 +148,33 @@ def _is_plain_registration(recorded: list, today: date) -> bool:
     )
 
 
-def _entry_from_registration(recorded) -> CodeEntry:
-    view = code_view([recorded], as_of=in_force_from(recorded))
-    content, event = view.state.content, recorded.event
-    return CodeEntry(
-        system=event.system,
-        code=event.code,
-        normalised=get_system(event.system).normalise(event.code),
-        version=1,
-        in_force_version=1,
-        in_force=True,
-        official_descriptor=content["official_descriptor"],
-        short_descriptor=content["short_descriptor"],
-        status=content["status"],
-        billable=content["billable"],
-        chapter=content["chapter"],
-        block=content["block"],
-        parent=content["parent"],
-        content=content,
-        needs_review=False,
-        scheduled=[],
-        next_change_on=None,
-        registered_at=recorded.recorded_at,
-        updated_at=recorded.recorded_at,
-        position=recorded.position,
-    )
+def _entry_from_registration(recorded) -> dict:
+    """A plain registration's CodeEntry row, as values: its content is the registration's
+    (code_view of the one event, without the fold's bookkeeping)."""
+    event = recorded.event
+    content = evolve_code(CodeState(), event).content
+    return {
+        "system": event.system,
+        "code": event.code,
+        "normalised": get_system(event.system).normalise(event.code),
+        "version": 1,
+        "in_force_version": 1,
+        "in_force": True,
+        "official_descriptor": content["official_descriptor"],
+        "short_descriptor": content["short_descriptor"],
+        "status": content["status"],
+        "billable": content["billable"],
+        "chapter": content["chapter"],
+        "block": content["block"],
+        "parent": content["parent"],
+        "content": content,
+        "needs_review": False,
+        "scheduled": [],
+        "next_change_on": None,
+        "registered_at": recorded.recorded_at,
+        "updated_at": recorded.recorded_at,
+        "position": recorded.position,
+    }
 
 
 class CodeProjector(Projector):
@@ -181,9 +185,9 @@ class CodeProjector(Projector):
         code_events: dict[str, list] = {}
         for recorded in events:
             code_events.setdefault(recorded.stream, []).append(recorded)
-        bulk_insert(
+        bulk_insert_values(
             CodeVersion,
-            [_history_row(recorded) for stream in code_events.values() for recorded in stream],
+            (_history_row(recorded) for stream in code_events.values() for recorded in stream),
         )
         today = timezone.localdate()
         fresh, touched = [], []
@@ -193,7 +197,7 @@ class CodeProjector(Projector):
             else:
                 touched.append(stream)
         # A code set import registers thousands of codes: insert those rows in one statement.
-        bulk_insert(CodeEntry, fresh)
+        bulk_insert_values(CodeEntry, fresh)
         if touched:
             refresh_code_entries(touched, today)
 

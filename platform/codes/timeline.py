@@ -60,8 +60,10 @@ def code_view(
             scheduled.append(describe(recorded))
     if not applied or not isinstance(applied[0].event, CodeRegistered):
         return None
+    if state.version != applied[-1].version:  # not a whole stream from version 1
+        state = replace(state, version=applied[-1].version)
     return CodeView(
-        state=replace(state, version=applied[-1].version),
+        state=state,
         registered_at=applied[0].recorded_at,
         updated_at=applied[-1].recorded_at,
         position=applied[-1].position,

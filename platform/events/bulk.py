@@ -9,16 +9,37 @@ row at a time for its C row formatter instead. Projectors use this for their bul
 
 import contextlib
 import gc
-from collections.abc import Iterable, Iterator
+import itertools
+import json
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 
+import orjson
 from django.db import connection, models
 from psycopg.types.json import Jsonb
 
 
+def _json_dumps(value) -> bytes | str:
+    """orjson for the COPY of JSON columns (a third of a codes projection went to json.dumps);
+    what orjson refuses (integers beyond 64 bits, non-string keys) goes to json.dumps, so
+    anything that was written before still is. PostgreSQL stores jsonb parsed: same values."""
+    try:
+        return orjson.dumps(value)
+    except TypeError:
+        return json.dumps(value)
+
+
 def _converter(field):
     if isinstance(field, models.JSONField):
-        return Jsonb
+        return lambda value: Jsonb(value, _json_dumps)
     return None
+
+
+def _fields(model: type[models.Model]) -> list:
+    return [
+        field
+        for field in model._meta.concrete_fields
+        if not (field.primary_key and isinstance(field, models.AutoField))
+    ]
 
 
 def bulk_insert(model: type[models.Model], objects: Iterable[models.Model]) -> int:
@@ -29,24 +50,50 @@ def bulk_insert(model: type[models.Model], objects: Iterable[models.Model]) -> i
     if connection.vendor != "postgresql":
         model.objects.bulk_create(objects)
         return len(objects)
-    fields = [
-        field
-        for field in model._meta.concrete_fields
-        if not (field.primary_key and isinstance(field, models.AutoField))
-    ]
-    converters = [(field.attname, _converter(field)) for field in fields]
+    fields = _fields(model)
+    return _insert(model, fields, ([getattr(obj, f.attname) for f in fields] for obj in objects))
+
+
+def bulk_insert_values(model: type[models.Model], rows: Iterable[Mapping]) -> int:
+    """Insert rows given as {field name: Python value} for every concrete field but an auto
+    primary key: no model instance per row, whose __init__ was a fifth of projecting a code set
+    into the `codes` read model. Elsewhere than PostgreSQL each field prepares its value for the
+    database as the ORM would."""
+    fields = _fields(model)
+    return _insert(model, fields, ([row[f.attname] for f in fields] for row in rows))
+
+
+def _insert(model: type[models.Model], fields: list, rows: Iterator[Sequence]) -> int:
+    table = connection.ops.quote_name(model._meta.db_table)
     columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
-    statement = f"COPY {connection.ops.quote_name(model._meta.db_table)} ({columns}) FROM STDIN"
-    with connection.cursor() as cursor, cursor.copy(statement) as copy:
-        for obj in objects:
+    inserted = 0
+    if connection.vendor != "postgresql":
+        statement = f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(fields))})"
+        with connection.cursor() as cursor:
+            while chunk := list(itertools.islice(rows, 1000)):
+                cursor.executemany(
+                    statement,
+                    [
+                        [
+                            field.get_db_prep_save(value, connection)
+                            for field, value in zip(fields, row, strict=True)
+                        ]
+                        for row in chunk
+                    ],
+                )
+                inserted += len(chunk)
+        return inserted
+    converters = [_converter(field) for field in fields]
+    with connection.cursor() as cursor, cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+        for row in rows:
             copy.write_row(
                 [
                     convert(value) if convert and value is not None else value
-                    for attname, convert in converters
-                    for value in (getattr(obj, attname),)
+                    for convert, value in zip(converters, row, strict=True)
                 ]
             )
-    return len(objects)
+            inserted += 1
+    return inserted
 
 
 @contextlib.contextmanager

@@ -12,7 +12,7 @@ from datetime import date
 
 from django.db import connection, transaction
 from django.utils import timezone
-from elasticsearch import ApiError, TransportError, helpers
+from elasticsearch import ApiError, ConnectionTimeout, TransportError, helpers
 from elasticsearch import ConnectionError as ESConnectionError
 
 from alphabetic_index.events import INDEX_EVENT_TYPES
@@ -31,7 +31,13 @@ from search.documents import (
     index_definition,
     new_index_name,
 )
-from search.index_terms import IndexTerms, codes_named, index_projected_to, index_terms_for
+from search.index_terms import (
+    IndexTerms,
+    all_index_terms,
+    codes_named,
+    index_projected_to,
+    index_terms_for,
+)
 
 log = logging.getLogger(__name__)
 
@@ -64,11 +70,12 @@ def ensure_index() -> None:
         client.indices.put_alias(index=name, name=alias())
 
 
-def _document_actions(events, *, index: str, today: date):
+def _document_actions(events, *, index: str, today: date, terms=None):
     """One index action per code touched by the batch (by its own events, or by Alphabetic
     Index events naming it), computed from the whole stream, with the code's index terms.
     What it reads from the database it reads here, in the caller's thread (and transaction);
-    the documents are built lazily, as parallel_bulk's feeder thread asks for them."""
+    the documents are built lazily, as parallel_bulk's feeder thread asks for them. `terms`,
+    when given, holds every code's index terms, read once for a rebuild (all_index_terms)."""
     by_stream: dict[str, list] = {}
     index_events = []
     for recorded in events:
@@ -92,7 +99,8 @@ def _document_actions(events, *, index: str, today: date):
     for stream in named:
         if histories.get(stream):  # a code the index names but the log does not hold: skip
             by_stream.setdefault(stream, histories[stream])
-    terms = index_terms_for(code_of_stream(stream) for stream in by_stream)
+    if terms is None:
+        terms = index_terms_for(code_of_stream(stream) for stream in by_stream)
     return _actions(by_stream, plain, histories, terms, index=index, today=today)
 
 
@@ -125,11 +133,15 @@ def _actions(by_stream, plain, histories, terms, *, index: str, today: date):
         }
 
 
-def write_documents(events, *, index: str | None = None, today: date | None = None) -> int:
+def write_documents(
+    events, *, index: str | None = None, today: date | None = None, terms=None
+) -> int:
     """Bulk index the codes of these events; stale versions (409) count as already applied."""
     client = elasticsearch_client()
     written = 0
-    actions = _document_actions(events, index=index or alias(), today=today or timezone.localdate())
+    actions = _document_actions(
+        events, index=index or alias(), today=today or timezone.localdate(), terms=terms
+    )
     # Two threads send chunks while this one builds the next: building (Python) and indexing
     # (Elasticsearch) overlap. A 429 or 5xx item defers the batch: the projector retries it.
     for ok, item in helpers.parallel_bulk(
@@ -143,6 +155,12 @@ def write_documents(events, *, index: str | None = None, today: date | None = No
         elif outcome.get("status") != 409:
             raise IndexingFailed(f"document {outcome.get('_id')}: {outcome.get('error')}")
     return written
+
+
+# While a new index is built, before any reader sees it: no refreshes, and the translog synced
+# in the background rather than on every bulk request (a crash loses only this index, which
+# the rebuild deletes anyway). Both go back to their defaults before the alias swap.
+BUILDING_SETTINGS = {"index": {"refresh_interval": "-1", "translog.durability": "async"}}
 
 
 class SearchProjector(Projector):
@@ -173,7 +191,9 @@ class SearchProjector(Projector):
         elasticsearch_client().indices.refresh(index=alias())
 
     def is_transient(self, error):
-        if isinstance(error, ESConnectionError | IndexingDeferred):
+        # A timeout is the node being slow (a busy machine), not the event's fault: without
+        # this, one slow bulk answer sent the batch to be retried event by event.
+        if isinstance(error, ESConnectionError | ConnectionTimeout | IndexingDeferred):
             return True
         status = getattr(error, "status_code", None) or getattr(
             getattr(error, "meta", None), "status", None
@@ -201,11 +221,11 @@ class SearchProjector(Projector):
         ensure_index()
         name = new_index_name()
         index_definition(name).create(using=client)
-        client.indices.put_settings(index=name, settings={"index": {"refresh_interval": "-1"}})
+        client.indices.put_settings(index=name, settings=BUILDING_SETTINGS)
         types = sorted(self.handles)
         checkpoint, applied = 0, 0
 
-        def copy_up_to(head):
+        def copy_up_to(head, terms=None):
             nonlocal checkpoint, applied
             while checkpoint < head:
                 with cyclic_gc_paused():
@@ -213,14 +233,16 @@ class SearchProjector(Projector):
                         after=checkpoint, limit=self.batch_size, types=types, upto=head
                     )
                     if events:
-                        write_documents(events, index=name)
+                        write_documents(events, index=name, terms=terms)
                 applied += len(events)
                 checkpoint = events[-1].position if len(events) == self.batch_size else head
                 if progress:
                     progress(checkpoint, head)
 
         try:
-            copy_up_to(head_position())
+            # The bulk of the log with every code's index terms read once; the top-up below
+            # reads them per batch, so a release decided meanwhile is seen.
+            copy_up_to(head_position(), all_index_terms())
             with transaction.atomic():
                 ProjectorState.objects.get_or_create(name=self.name)
                 if connection.vendor == "postgresql":
@@ -233,7 +255,7 @@ class SearchProjector(Projector):
                 # searches for 30 s stops refreshing until the next search (Elasticsearch's
                 # search-idle), so a long catch-up with nobody searching indexes faster.
                 client.indices.put_settings(
-                    index=name, settings={"index": {"refresh_interval": None}}
+                    index=name, settings={"index": dict.fromkeys(BUILDING_SETTINGS["index"])}
                 )
                 client.indices.refresh(index=name)
                 old = list(client.indices.get_alias(name=alias()))

@@ -1,3 +1,5 @@
+import time
+
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
@@ -29,7 +31,10 @@ class Command(BaseCommand):
                     bar.n = checkpoint
                     bar.refresh()
 
+                began = time.perf_counter()
                 result = rebuild(projector, progress=progress)
+                seconds = time.perf_counter() - began
             self.stdout.write(
-                f"{projector}: rebuilt from {result.applied} events, checkpoint {result.checkpoint}"
+                f"{projector}: rebuilt from {result.applied} events in {seconds:.1f} s, "
+                f"checkpoint {result.checkpoint}"
             )
