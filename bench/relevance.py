@@ -25,7 +25,9 @@ rule, so none can be moved). Figures per half, overall and per kind:
 Queries whose text is itself one of the curated lay terms (platform/review/data/lay_terms.csv)
 are counted apart too ("seeded"), so the effect of that content can be told from the rest.
 Misses are listed for the development half only (tune on it); `--show-held-out` lists the
-held-out half's too, for the final report.
+held-out half's too, for the final report. `--development` asks the development half alone,
+ours alone (no copy of the index, no BM25): quick, and blind to the held-out half, for deciding
+a change.
 
 Every judged code is checked first: it must be a document of the index (the query set is
 refused otherwise), and the index must hold the full import (at least 90,000 ICD-10-CM codes).
@@ -364,6 +366,12 @@ def main() -> None:
         "--show-held-out", action="store_true", help="list the held-out half's queries too"
     )
     parser.add_argument("--queries-at", metavar="REV", help="the queries of an earlier commit")
+    parser.add_argument(
+        "--development",
+        action="store_true",
+        help="ask and score the development half only, ours only (no index copy, no BM25): "
+        "for deciding a change without looking at the held-out half",
+    )
     args = parser.parse_args()
 
     configure_django()
@@ -372,8 +380,12 @@ def main() -> None:
     from django.test import Client
 
     queries = load_queries(args.queries or (SUGGEST_QUERIES if args.suggest else QUERIES))
+    if args.development:
+        queries = [q for q in queries if (q.half or DEVELOPMENT) == DEVELOPMENT]
     check_judgements(queries)
-    if args.suggest:
+    if args.development:
+        systems = {OURS: ours(Client(), "suggest" if args.suggest else "search")}
+    elif args.suggest:
         systems = {OURS: ours(Client(), "suggest"), "phrase prefix": phrase_prefix}
     else:
         systems = {

@@ -307,7 +307,7 @@ def clause_name(description: str, kind: str) -> str:
     ):
         if needle in description:
             return name
-    if "_index_prefix" in description or ("title.exact:" in description and kind == "BoostQuery"):
+    if "_index_prefix" in description or '*"' in description:
         # suggest: words as typed, the last one a prefix (match_bool_prefix, phrase prefix)
         if '"' in description:
             return "phrase prefix"

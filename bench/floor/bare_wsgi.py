@@ -23,11 +23,10 @@ import functools  # noqa: E402
 from django.contrib.auth.models import AnonymousUser  # noqa: E402
 from django.core.signals import request_finished, request_started  # noqa: E402
 from django.http import HttpRequest  # noqa: E402
-from rest_framework.renderers import JSONRenderer  # noqa: E402
 
 from accounts.licensing import unlicensed_systems  # noqa: E402
 from codeledger.api import withheld_for  # noqa: E402
-from search.api import search_results, suggest_results  # noqa: E402
+from search.api import RENDERERS, search_results, suggest_results  # noqa: E402
 
 
 def anonymous() -> HttpRequest:
@@ -54,7 +53,7 @@ def answer(path: str, params: dict) -> dict | None:
     return None
 
 
-RENDERER = JSONRenderer()
+RENDERER = RENDERERS[0]()  # the API's JSON renderer
 
 
 def application(environ, start_response):
