@@ -156,8 +156,10 @@ def table(rev: str, runs) -> None:
     print(f"{'':<16}" + "".join(f"{'seconds':>10}{'from start':>16}" for _ in runs))
     for name in names:
         cells = []
-        for _, phases, _ in runs:
+        for _, phases, ready in runs:
             begin, end, seconds = phases.get(name, [None, None, None])
+            if name == "serve" and begin is not None:  # it ends when the product serves
+                end = ready
             took = seconds if seconds is not None else (end - begin if begin and end else None)
             span = f"{begin:.1f}-{end:.1f}" if begin is not None and end is not None else ""
             cells.append(f"{took:>10.1f}{span:>16}" if took is not None else f"{'':>10}{span:>16}")
