@@ -18,8 +18,11 @@ coding reference that people mostly read and a few editors keep up to date:
 Every client is an editor and a reviewer, signed in through the sign-in form like a person
 (CSRF token, session cookie), so throttles count per person and code pages are not metered.
 `--auth basic` sends HTTP Basic on every request instead (what an integration without a token
-does; each request then hashes the password on the server). Personal access tokens do not
-exist yet (platform/accounts/tokens.py): `--auth token` is left for when they do.
+does; each request then hashes the password on the server). `--auth token` sends each API
+request with a personal access token of the client's person (`Authorization: Bearer ...`,
+platform/accounts/tokens.py; made by --manage, named "bench/load.py", the previous run's
+revoked) and no cookie; its code pages still go through its signed-in session. The observers
+always use sessions.
 
 Approval to searchable. For each approval, two observers (threads with sessions of their own,
 whose requests are not counted as load) poll until the approved text is visible:
@@ -108,6 +111,18 @@ for name in {names!r}:
         user=user, email=user.email, defaults={{"verified": True, "primary": True}}
     )
 """
+MAKE_TOKENS = """
+import json
+from accounts.tokens import live_tokens, token_create, token_revoke
+from django.contrib.auth.models import User
+made = {{}}
+for name in {names!r}:
+    user = User.objects.get(username=name)
+    for old in live_tokens(user).filter(name="bench/load.py"):
+        token_revoke(actor=user, token=old)
+    made[name] = token_create(user=user, name="bench/load.py", expires_in_days=1)[1]
+print("LOAD_TOKENS " + json.dumps(made))
+"""
 
 
 @dataclass
@@ -138,16 +153,20 @@ class Observation:
 class Person:
     """One signed-in HTTP session (or Basic credentials) against the server."""
 
-    def __init__(self, base: str, username: str, password: str, auth: str):
+    def __init__(self, base: str, username: str, password: str, auth: str, token: str = ""):
         self.base, self.username = base.rstrip("/"), username
         self.http = requests.Session()
         self.http.headers["Accept"] = "application/json"
+        self.api = None  # with a token: the API's own session, without cookies
         if auth == "basic":
             self.http.auth = (username, password)
-        elif auth == "session":
-            self._sign_in(password)
         else:
-            raise SystemExit(f"--auth {auth}: personal access tokens do not exist yet")
+            self._sign_in(password)
+        if auth == "token":
+            self.api = requests.Session()
+            self.api.headers.update(
+                {"Accept": "application/json", "Authorization": f"Bearer {token}"}
+            )
 
     def _sign_in(self, password: str) -> None:
         form = self.http.get(f"{self.base}/accounts/login/", headers={"Accept": "text/html"})
@@ -176,9 +195,10 @@ class Person:
             cookie.secure = False
 
     def call(self, method: str, path: str, **kwargs) -> tuple[requests.Response | None, float]:
+        http = self.api if self.api is not None and path.startswith("/api/") else self.http
         started = time.monotonic()
         try:
-            answer = self.http.request(method, self.base + path, timeout=60, **kwargs)
+            answer = http.request(method, self.base + path, timeout=60, **kwargs)
         except requests.RequestException:
             answer = None
         elapsed = time.monotonic() - started
@@ -187,7 +207,7 @@ class Person:
 
 
 class Load:
-    def __init__(self, args, password: str):
+    def __init__(self, args, password: str, tokens: dict[str, str]):
         self.args = args
         self.run_id = secrets.token_hex(3)
         self.samples: list[Sample] = []
@@ -198,10 +218,12 @@ class Load:
         self.proposed = 0
         self.stop_at = 0.0
         self.clients = [
-            Person(args.url, f"load-client-{n}", password, args.auth) for n in range(args.clients)
+            Person(args.url, name, password, args.auth, tokens.get(name, ""))
+            for name in (f"load-client-{n}" for n in range(args.clients))
         ]
+        observing = "basic" if args.auth == "basic" else "session"
         self.observers = [
-            Person(args.url, f"load-observer-{n}", password, args.auth) for n in range(OBSERVERS)
+            Person(args.url, f"load-observer-{n}", password, observing) for n in range(OBSERVERS)
         ]
         self.codes = self._code_pool()
         self.observer_threads: list[threading.Thread] = []
@@ -406,11 +428,20 @@ def _percentile(values: list[float], percent: int) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[percent - 1]
 
 
-def make_users(manage: str, names: list[str]) -> str:
+def make_users(manage: str, names: list[str], token_names: list[str]) -> tuple[str, dict]:
+    """The people's new password, and a new token for each of `token_names`."""
     password = secrets.token_urlsafe(12)
     code = MAKE_USERS.format(names=names, password=password)
-    subprocess.run([*shlex.split(manage), "shell", "-c", code], check=True)
-    return password
+    if token_names:
+        code += MAKE_TOKENS.format(names=token_names)
+    done = subprocess.run(
+        [*shlex.split(manage), "shell", "-c", code], check=True, capture_output=True, text=True
+    )
+    tokens = {}
+    for line in done.stdout.splitlines():
+        if line.startswith("LOAD_TOKENS "):
+            tokens = json.loads(line.removeprefix("LOAD_TOKENS "))
+    return password, tokens
 
 
 def print_report(result: dict) -> None:
@@ -453,11 +484,16 @@ def main() -> int:
     args = parser.parse_args()
     names = [f"load-client-{n}" for n in range(args.clients)]
     names += [f"load-observer-{n}" for n in range(OBSERVERS)]
+    clients = names[: args.clients]
     if args.manage:
-        password = make_users(args.manage, names)
+        password, tokens = make_users(args.manage, names, clients if args.auth == "token" else [])
+    elif args.auth == "token":
+        parser.error("--auth token needs --manage (it makes the tokens)")
     elif not (password := os.environ.get("LOAD_PASSWORD", "")):
         parser.error("--manage or LOAD_PASSWORD: the bench's people need a password")
-    result = Load(args, password).run()
+    else:
+        tokens = {}
+    result = Load(args, password, tokens).run()
     print_report(result)
     if args.json:
         with open(args.json, "w") as out:
