@@ -56,6 +56,11 @@ class ProjectorState(models.Model):
     failing_position = models.BigIntegerField(null=True, blank=True)
     retry_after = models.DateTimeField(null=True, blank=True)
     halted = models.BooleanField(default=False)
+    # A projector into another store writes its batch outside any transaction; the runner
+    # writing one holds this claim meanwhile (events.projections._run_external_batch). A claim
+    # past `claimed_until` (its runner died) is free to take.
+    claim = models.CharField(max_length=32, blank=True)
+    claimed_until = models.DateTimeField(null=True, blank=True)
 
     def __str__(self):
         return f"{self.name} @ {self.checkpoint}"

@@ -17,6 +17,7 @@ store (`is_transient`) never halt a projector: it waits and retries.
 import logging
 import multiprocessing
 import time
+import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -151,7 +152,8 @@ def _record_failure(
 
 
 def _apply_one_by_one(projector, state, events) -> tuple[int, Exception | None, RecordedEvent]:
-    """Find the failing event of a failed batch, keeping the events before it applied."""
+    """Find the failing event of a failed batch, keeping the events before it applied (the
+    error is None when each applied alone)."""
     for applied, event in enumerate(events):
         try:
             with transaction.atomic():
@@ -159,11 +161,15 @@ def _apply_one_by_one(projector, state, events) -> tuple[int, Exception | None, 
         except Exception as error:
             return applied, error, event
         state.checkpoint = event.position
-    raise AssertionError("the batch failed, but each of its events applied alone")
+    # Applied alone, every event went through (the batch's failure was its size or a passing
+    # fault): the batch is done, and the checkpoint stands after its last event.
+    return len(events), None, events[-1]
 
 
 def _run_batch(projector: Projector, *, force: bool) -> RunResult:
     """One transaction: lock the state, read, apply, advance the checkpoint."""
+    if not projector.transactional:
+        return _run_external_batch(projector, force=force)
     with transaction.atomic():
         state = _state(projector.name, skip_locked=True)
         if state is None:
@@ -188,11 +194,12 @@ def _run_batch(projector: Projector, *, force: bool) -> RunResult:
                 if len(events) > 1 and not projector.is_transient(error)
                 else (0, error, events[0])
             )
-            _record_failure(state, projector, failed, error)
-            state.save()
-            result.status, result.applied, result.error = "failed", applied, state.last_error
-            result.checkpoint = state.checkpoint
-            return result
+            if error is not None:
+                _record_failure(state, projector, failed, error)
+                state.save()
+                result.status, result.applied, result.error = "failed", applied, state.last_error
+                result.checkpoint = state.checkpoint
+                return result
         state.checkpoint = checkpoint
         state.last_success_at = timezone.now()
         state.failures, state.retry_after, state.failing_position = 0, None, None
@@ -200,6 +207,94 @@ def _run_batch(projector: Projector, *, force: bool) -> RunResult:
         result.applied, result.checkpoint = len(events), checkpoint
         result.status = "more" if len(events) == projector.batch_size else "caught_up"
         return result
+
+
+# How long a runner may write one batch to another store before others may take it over
+# (a runner killed outright holds it no longer; one that overruns it is harmless, as both
+# runners' writes are idempotent and only the one holding the claim moves the checkpoint).
+CLAIM_SECONDS = 120
+
+
+def _release_claim(name: str, claim: str) -> None:
+    with transaction.atomic():
+        ProjectorState.objects.filter(name=name, claim=claim).update(claim="", claimed_until=None)
+
+
+def _run_external_batch(projector: Projector, *, force: bool) -> RunResult:
+    """A batch of a projector into another store (Elasticsearch), written outside any database
+    transaction: on SQLite a transaction that holds the state row holds the write lock of the
+    whole database, and every proposal and approval would wait for Elasticsearch's bulk write
+    and refresh.
+
+    A short transaction claims the batch (the state row's `claim`, so two runners never write
+    the same events) and reads it; the batch is written; a second short transaction moves the
+    checkpoint and lets the claim go. The checkpoint moves only if nobody moved it meanwhile: a
+    rebuild that swapped in a new index while this batch went to the old one has moved it, and
+    this batch's events are then written again by the next run, into the new index.
+    """
+    claim = uuid.uuid4().hex
+    with transaction.atomic():
+        state = _state(projector.name, skip_locked=True)
+        if state is None:
+            return RunResult(projector.name, "busy")
+        result = RunResult(projector.name, "caught_up", checkpoint=state.checkpoint)
+        if state.halted:
+            result.status, result.error = "halted", state.last_error
+            return result
+        if not force and state.retry_after and timezone.now() < state.retry_after:
+            result.status, result.error = "waiting", state.last_error
+            return result
+        if state.claim and state.claimed_until and state.claimed_until > timezone.now():
+            result.status = "busy"
+            return result
+        start = state.checkpoint
+        events, checkpoint = _read_batch(projector, start, head_position())
+        if not events and checkpoint == start:
+            return result
+        if not events:  # only events of types it ignores: nothing to write
+            state.checkpoint = checkpoint
+            state.save(update_fields=["checkpoint"])
+            result.checkpoint = checkpoint
+            return result
+        state.claim = claim
+        state.claimed_until = timezone.now() + timedelta(seconds=CLAIM_SECONDS)
+        state.save(update_fields=["claim", "claimed_until"])
+    failure: tuple[Exception, RecordedEvent] | None = None
+    try:
+        projector.apply(events)
+    except BaseException as error:
+        if not isinstance(error, Exception):  # interrupted: let the claim go, then stop
+            _release_claim(projector.name, claim)
+            raise
+        applied, error, failed = (
+            _apply_one_by_one(projector, state, events)
+            if len(events) > 1 and not projector.is_transient(error)
+            else (0, error, events[0])
+        )
+        if error is not None:  # stop before the failing event, keeping those applied
+            failure, events = (error, failed), events[:applied]
+            checkpoint = events[-1].position if events else start
+    with transaction.atomic():
+        current = _state(projector.name, skip_locked=False)
+        if current.claim != claim or current.checkpoint != start:
+            # Taken over after the claim ran out, or moved by a rebuild: its word stands.
+            if current.claim == claim:
+                current.claim, current.claimed_until = "", None
+                current.save(update_fields=["claim", "claimed_until"])
+            result.status, result.checkpoint = "busy", current.checkpoint
+            return result
+        current.claim, current.claimed_until = "", None
+        current.checkpoint = checkpoint
+        if failure:
+            _record_failure(current, projector, failure[1], failure[0])
+            result.status, result.error = "failed", current.last_error
+        else:
+            current.last_success_at = timezone.now()
+            current.failures, current.retry_after, current.failing_position = 0, None, None
+            result.status = "more" if len(events) == projector.batch_size else "caught_up"
+        current.save()
+    result.applied, result.checkpoint = len(events), current.checkpoint
+    return result
 
 
 def catch_up(
