@@ -207,22 +207,27 @@ class Systems(Mapping):
         self._packaged = packaged
         self._defined: dict[str, CodeSystem] = {}
         self._read_at: float | None = None
+        self._unreadable_at: float | None = None
         self._lock = threading.Lock()
 
     def _file_defined(self, *, missing: str | None = None) -> dict[str, CodeSystem]:
-        stale = self._read_at is None or time.monotonic() - self._read_at > REFRESH_SECONDS
-        if (stale or (missing and missing not in self._defined)) and apps.ready:
+        now = time.monotonic()
+        stale = self._read_at is None or now - self._read_at > REFRESH_SECONDS
+        unreadable = self._unreadable_at is not None and now - self._unreadable_at < REFRESH_SECONDS
+        if (stale or (missing and missing not in self._defined)) and apps.ready and not unreadable:
             defined = _read_defined()
-            if defined is not None:
-                with self._lock:
-                    self._defined, self._read_at = defined, time.monotonic()
+            with self._lock:
+                if defined is None:  # tried again after REFRESH_SECONDS, not on every use
+                    self._unreadable_at = now
+                else:
+                    self._defined, self._read_at, self._unreadable_at = defined, now, None
         return self._defined
 
     def forget(self) -> None:
         """Read the file-defined systems again at the next use (after a definition this process
         wrote, or rolled back)."""
         with self._lock:
-            self._defined, self._read_at = {}, None
+            self._defined, self._read_at, self._unreadable_at = {}, None, None
 
     def __getitem__(self, name: str) -> CodeSystem:
         if name in self._packaged:
