@@ -32,6 +32,12 @@ if [ -z "${ELASTICSEARCH_URL:-}" ]; then
   trap '"$PY" deploy/local/localservices.py elasticsearch stop' EXIT
   export ELASTICSEARCH_URL="http://127.0.0.1:${ELASTICSEARCH_PORT:-9200}"
 fi
+if [ "${1:-}" != "--dev" ]; then
+  # The static files serve.sh serves, collected beside the set-up (settings as serve.sh's).
+  DEBUG=false EMBEDDED=true ALLOWED_HOSTS=127.0.0.1 \
+    "$PY" manage.py collectstatic --noinput --verbosity 0 &
+  static_collected=$!
+fi
 if [ -z "${CODELEDGER_SKIP_FIRST_IMPORT:-}" ]; then
   "$PY" manage.py first_start  # migrates first
 else
@@ -42,6 +48,7 @@ if [ "${1:-}" = "--dev" ]; then
   echo "CodeLedger (development server, debug toolbar on): http://127.0.0.1:${PORT:-8000}/"
   DEBUG_TOOLBAR=true "$PY" manage.py runserver "127.0.0.1:${PORT:-8000}"
 else
+  step static wait "$static_collected"
   echo "[setup] phase=serve state=begin"
-  deploy/local/serve.sh
+  SKIP_COLLECTSTATIC=1 deploy/local/serve.sh
 fi

@@ -10,7 +10,10 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 export DEBUG=false EMBEDDED=true
 export ALLOWED_HOSTS="${ALLOWED_HOSTS:-127.0.0.1,localhost,[::1]}"
-.venv/bin/python manage.py collectstatic --noinput --verbosity 0
+# run.sh collects them beside the set-up (SKIP_COLLECTSTATIC=1): a start need not wait for it.
+if [ -z "${SKIP_COLLECTSTATIC:-}" ]; then
+  .venv/bin/python manage.py collectstatic --noinput --verbosity 0
+fi
 .venv/bin/python deploy/local/follow.py &
 follower=$!
 trap 'kill "$follower" 2>/dev/null; wait "$follower" 2>/dev/null || true' EXIT
