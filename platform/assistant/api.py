@@ -17,10 +17,9 @@ from rest_framework.views import APIView
 from accounts.licensing import licensed_systems, request_api_key, unlicensed_systems
 from assistant.answers import MAX_QUESTION, ask, clean_question
 from assistant.intents import INTENTS
-from codeledger.api import ReadAccess, StrictSerializer
+from codeledger.api import ReadAccess, StrictSerializer, SystemField
 from codeledger.throttling import RateLimitHeaders, WindowThrottle
 from codes.redaction import withheld_fields
-from codes.systems import SYSTEMS
 
 
 def rate(name: str) -> str:
@@ -61,7 +60,7 @@ class AskSerializer(StrictSerializer):
         max_length=MAX_QUESTION,
         help_text="a coder's question, e.g. 'can E11.9 and E10.9 be coded together'",
     )
-    system = serializers.ChoiceField(choices=sorted(SYSTEMS), default="icd10cm")
+    system = SystemField(default="icd10cm")
     code = serializers.CharField(
         required=False,
         max_length=20,

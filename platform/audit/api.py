@@ -21,11 +21,11 @@ from codeledger.api import (
     CursorPages,
     PeopleOnly,
     StrictSerializer,
+    SystemField,
     uses_api_key,
 )
 from codeledger.domain import ADMIN, AUDITOR, actor_for
 from codeledger.problems import ProblemError
-from codes.systems import SYSTEMS
 from events.integrity import Digest
 
 REQUEST_STATES = [
@@ -59,7 +59,7 @@ class LogFilterSerializer(StrictSerializer):
     role = serializers.ChoiceField(
         choices=selectors.ROLES, required=False, help_text=selectors.ROLE_HELP
     )
-    system = serializers.ChoiceField(choices=sorted(SYSTEMS), required=False)
+    system = SystemField(required=False)
     code = serializers.CharField(required=False, max_length=20)
     type = serializers.ListField(
         child=serializers.CharField(max_length=100),

@@ -16,9 +16,8 @@ from rest_framework.views import APIView
 
 from accounts.licensing import request_api_key
 from checks.engine import KINDS, MAX_CODES, check_codes, clean_codes
-from codeledger.api import ReadAccess, StrictSerializer, withheld_for
+from codeledger.api import ReadAccess, StrictSerializer, SystemField, withheld_for
 from codeledger.throttling import RateLimitHeaders, WindowThrottle
-from codes.systems import SYSTEMS
 
 
 def rate(name: str) -> str:
@@ -55,7 +54,7 @@ class CodeListField(serializers.ListField):
 
 
 class CheckRequestSerializer(StrictSerializer):
-    system = serializers.ChoiceField(choices=sorted(SYSTEMS))
+    system = SystemField()
     codes = CodeListField(help_text=f"the codes reported together, in order (1 to {MAX_CODES})")
     date_of_service = serializers.DateField(
         required=False, help_text="the codes must be valid on this day (default: today)"

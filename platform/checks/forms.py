@@ -27,7 +27,8 @@ class CheckForm(forms.Form):
     )
     system = forms.ChoiceField(
         label="Code system",
-        choices=[(name, system.label) for name, system in SYSTEMS.items()],
+        # Read when a form is made: a system a file defined since the server started is listed.
+        choices=lambda: [(name, system.label) for name, system in SYSTEMS.items()],
         initial="icd10cm",
     )
     date_of_service = forms.DateField(

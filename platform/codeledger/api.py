@@ -24,6 +24,23 @@ CODE_PARAMS = [
 ]
 
 
+class SystemField(serializers.ChoiceField):
+    """A code system's name: a packaged system or one an imported file defined. The name is
+    looked up when a value is validated, not fixed when the module loads, so a system a file
+    defines while the server runs is accepted at once (its choices, for the schema, are those
+    known when the serializer class was made)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(choices=sorted(SYSTEMS), **kwargs)
+
+    def to_internal_value(self, data):
+        if data == "" and self.allow_blank:
+            return ""
+        if isinstance(data, str) and data in SYSTEMS:
+            return data
+        self.fail("invalid_choice", input=data)
+
+
 def uses_api_key(request) -> bool:
     return bool(request.META.get("HTTP_AUTHORIZATION", "").startswith("Api-Key "))
 

@@ -13,16 +13,15 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.licensing import require_licence, unlicensed_systems
-from codeledger.api import CODE_PARAMS, CursorPages, PeopleOnly, StrictSerializer
+from codeledger.api import CODE_PARAMS, CursorPages, PeopleOnly, StrictSerializer, SystemField
 from codeledger.domain import actor_for
 from codes.content import FIELDS
 from codes.selectors import load_code
-from codes.systems import SYSTEMS
 from review import actions, selectors
 
 
 class ChangeRequestCreateSerializer(StrictSerializer):
-    system = serializers.ChoiceField(choices=sorted(SYSTEMS))
+    system = SystemField()
     code = serializers.CharField(max_length=20)
     is_new = serializers.BooleanField(default=False)
     base_version = serializers.IntegerField(min_value=0)
@@ -188,7 +187,7 @@ class ChangeRequestFilters(StrictSerializer):
         ],
         required=False,
     )
-    system = serializers.ChoiceField(choices=sorted(SYSTEMS), required=False)
+    system = SystemField(required=False)
     code = serializers.CharField(required=False, max_length=20)
     proposer = serializers.CharField(required=False, max_length=150)
     reviewer = serializers.CharField(required=False, max_length=150)

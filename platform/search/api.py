@@ -19,7 +19,7 @@ from rest_framework.utils.encoders import JSONEncoder
 from rest_framework.views import APIView
 
 from accounts.licensing import request_api_key, unlicensed_systems
-from codeledger.api import ReadAccess, StrictSerializer, withheld_for
+from codeledger.api import ReadAccess, StrictSerializer, SystemField, withheld_for
 from codeledger.elastic import elasticsearch_client
 from codeledger.problems import ProblemError
 from codeledger.throttling import RateLimitHeaders, WindowThrottle
@@ -148,7 +148,7 @@ class QueryParams(StrictSerializer):
 
 class SearchParams(QueryParams):
     q = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")
-    system = serializers.ChoiceField(choices=sorted(SYSTEMS), required=False)
+    system = SystemField(required=False)
     chapter = serializers.CharField(required=False, max_length=300)
     billable = serializers.BooleanField(required=False, allow_null=True, default=None)
     status = serializers.ChoiceField(choices=["active", "retired"], required=False)
@@ -361,7 +361,7 @@ def run_search(*, q: str, **kwargs):
 
 class SuggestParams(QueryParams):
     q = serializers.CharField(max_length=200)
-    system = serializers.ChoiceField(choices=sorted(SYSTEMS), required=False)
+    system = SystemField(required=False)
 
 
 class SuggestView(RateLimitHeaders, APIView):
@@ -405,7 +405,7 @@ def suggest_results(q: str, system: str | None, hidden: list[str]) -> dict:
 
 
 class LookupParams(QueryParams):
-    system = serializers.ChoiceField(choices=sorted(SYSTEMS))
+    system = SystemField()
     code = serializers.CharField(required=False, max_length=20)
     codes = serializers.CharField(
         required=False, max_length=3000, help_text="comma-separated, up to 100"

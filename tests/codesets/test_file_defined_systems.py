@@ -361,3 +361,25 @@ def test_two_imports_defining_one_system_at_once_define_it_once():
     assert sorted(outcomes) in (["imported", "imported"], ["imported", refused])
     assert Event.objects.filter(stream="codesystem:wound-care").count() == 1
     assert Event.objects.filter(stream__startswith="code:wound-care:").count() == 5
+
+
+def test_the_api_takes_a_system_defined_after_its_serializers_were_made():
+    """The API's `system` parameters are checked against the systems known when a request
+    comes, not when the server started: a system a file defines while it runs is taken at once
+    (codeledger.api.SystemField)."""
+    client = Client()
+    client.force_login(make_user("checker", "editor"))
+    before = client.post(
+        "/api/v1/codes/check",
+        {"system": "wound-care", "codes": ["WC"]},
+        content_type="application/json",
+    )
+    assert before.status_code == 400
+    run(DATA / "custom_wound_care.json", "wound-care", "fhir")
+    after = client.post(
+        "/api/v1/codes/check",
+        {"system": "wound-care", "codes": ["WC"]},
+        content_type="application/json",
+    )
+    assert after.status_code == 200, after.content
+    assert after.json()["system"] == "wound-care"
