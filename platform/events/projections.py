@@ -6,7 +6,9 @@ projector at a time), reads the events after the checkpoint, applies them and ad
 checkpoint:
 - a database projector writes its read model in that same transaction: exactly-once effect;
 - a projector into another store (`transactional = False`, e.g. Elasticsearch) must write
-  idempotently; a crash after its write and before the commit replays the batch harmlessly.
+  idempotently; it writes outside any transaction, under a claim on its state row
+  (_run_external_batch); a crash after its write and before the checkpoint replays the batch
+  harmlessly.
 
 A failing batch is retried event by event to find the failing event; failures are counted and
 retried with backoff; after MAX_FAILURES the projector halts at that event and shows the error
