@@ -4,29 +4,33 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('codes', '0003_codeentry_parent_index'),
+        ("codes", "0003_codeentry_parent_index"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='CodeSystemEntry',
+            name="CodeSystemEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=20, unique=True)),
-                ('label', models.CharField(max_length=200)),
-                ('url', models.CharField(max_length=500)),
-                ('publisher', models.CharField(blank=True, max_length=300)),
-                ('licence', models.CharField(blank=True, max_length=1000)),
-                ('licensed', models.BooleanField(default=False)),
-                ('code_pattern', models.CharField(max_length=300)),
-                ('format_hint', models.CharField(max_length=300)),
-                ('version', models.CharField(blank=True, max_length=100)),
-                ('stream_version', models.PositiveIntegerField()),
-                ('defined_at', models.DateTimeField()),
-                ('revised_at', models.DateTimeField()),
-                ('position', models.BigIntegerField()),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=20, unique=True)),
+                ("label", models.CharField(max_length=200)),
+                ("url", models.CharField(max_length=500)),
+                ("publisher", models.CharField(blank=True, max_length=300)),
+                ("licence", models.CharField(blank=True, max_length=1000)),
+                ("licensed", models.BooleanField(default=False)),
+                ("code_pattern", models.CharField(max_length=300)),
+                ("format_hint", models.CharField(max_length=300)),
+                ("version", models.CharField(blank=True, max_length=100)),
+                ("stream_version", models.PositiveIntegerField()),
+                ("defined_at", models.DateTimeField()),
+                ("revised_at", models.DateTimeField()),
+                ("position", models.BigIntegerField()),
             ],
         ),
     ]
