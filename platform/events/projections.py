@@ -168,20 +168,27 @@ def _apply_one_by_one(projector, state, events) -> tuple[int, Exception | None, 
     return len(events), None, events[-1]
 
 
+def _locked_state(projector: Projector, *, force: bool) -> tuple[ProjectorState | None, RunResult]:
+    """The projector's state row, locked, and the result so far: "busy" when another runner
+    holds it, "halted" or "waiting" (its backoff) when it may not run now."""
+    state = _state(projector.name, skip_locked=True)
+    if state is None:
+        return None, RunResult(projector.name, "busy")
+    result = RunResult(projector.name, "caught_up", checkpoint=state.checkpoint)
+    if state.halted:
+        result.status, result.error = "halted", state.last_error
+    elif not force and state.retry_after and timezone.now() < state.retry_after:
+        result.status, result.error = "waiting", state.last_error
+    return state, result
+
+
 def _run_batch(projector: Projector, *, force: bool) -> RunResult:
     """One transaction: lock the state, read, apply, advance the checkpoint."""
     if not projector.transactional:
         return _run_external_batch(projector, force=force)
     with transaction.atomic():
-        state = _state(projector.name, skip_locked=True)
-        if state is None:
-            return RunResult(projector.name, "busy")
-        result = RunResult(projector.name, "caught_up", checkpoint=state.checkpoint)
-        if state.halted:
-            result.status, result.error = "halted", state.last_error
-            return result
-        if not force and state.retry_after and timezone.now() < state.retry_after:
-            result.status, result.error = "waiting", state.last_error
+        state, result = _locked_state(projector, force=force)
+        if result.status != "caught_up":
             return result
         events, checkpoint = _read_batch(projector, state.checkpoint, head_position())
         if not events and checkpoint == state.checkpoint:
@@ -236,15 +243,8 @@ def _run_external_batch(projector: Projector, *, force: bool) -> RunResult:
     """
     claim = uuid.uuid4().hex
     with transaction.atomic():
-        state = _state(projector.name, skip_locked=True)
-        if state is None:
-            return RunResult(projector.name, "busy")
-        result = RunResult(projector.name, "caught_up", checkpoint=state.checkpoint)
-        if state.halted:
-            result.status, result.error = "halted", state.last_error
-            return result
-        if not force and state.retry_after and timezone.now() < state.retry_after:
-            result.status, result.error = "waiting", state.last_error
+        state, result = _locked_state(projector, force=force)
+        if result.status != "caught_up":
             return result
         if state.claim and state.claimed_until and state.claimed_until > timezone.now():
             result.status = "busy"
