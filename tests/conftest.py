@@ -282,6 +282,17 @@ def _fresh_throttle_counts():
     cache.clear()
 
 
+@pytest.fixture
+def one_window(monkeypatch):
+    """Rate windows are fixed (codeledger/throttling.py): a test's requests that straddled a
+    window's edge would be counted in two. This pins the throttles' clock to the middle of a day,
+    so every window, a minute's or a day's, holds all of a test's requests."""
+    import types
+
+    noon = 1_800_000_000 // 86400 * 86400 + 43200
+    monkeypatch.setattr("codeledger.throttling.time", types.SimpleNamespace(time=lambda: noon))
+
+
 @pytest.fixture(autouse=True)
 def _file_defined_systems_read_afresh():
     """`codes.systems.SYSTEMS` keeps the systems files define for a few seconds per process: a
