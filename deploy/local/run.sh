@@ -3,7 +3,8 @@
 # (unless ELASTICSEARCH_URL points elsewhere) in the background; `manage.py first_start` migrates
 # and, on the first start, sets up the content: the ICD-10-CM code set, its Alphabetic Index, the
 # curated lay terms and glossary, one demo login per role, then the read models and the search
-# index projected from them in one pass (a later start finds all of it done in about a second).
+# index projected from them (a later start finds all of it done in about a second); the audit
+# log of that import is projected by the follower beside the server (serve.sh) as it starts.
 # Then it serves http://127.0.0.1:8000 with gunicorn, DEBUG off (deploy/local/serve.sh).
 # The node boots beside the migrations and the imports: first_start waits for it only before it
 # projects the search index, and the server starts once the node is up.
@@ -39,7 +40,8 @@ if [ "${1:-}" != "--dev" ]; then
   static_collected=$!
 fi
 if [ -z "${CODELEDGER_SKIP_FIRST_IMPORT:-}" ]; then
-  "$PY" manage.py first_start  # migrates first
+  # migrates first; under `make run` the audit log is projected by serve.sh's follower
+  if [ "${1:-}" = "--dev" ]; then "$PY" manage.py first_start; else "$PY" manage.py first_start --follower; fi
 else
   step migrate "$PY" manage.py migrate --noinput
 fi

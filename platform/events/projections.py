@@ -36,7 +36,7 @@ log = logging.getLogger(__name__)
 
 MAX_FAILURES = 5
 MAX_BACKOFF_SECONDS = 300
-APART_ATTEMPTS = 4  # catch_up_beside's child: 2 + 4 + 8 s of waiting at most
+APART_ATTEMPTS = 4  # ProjectedApart's child: 2 + 4 + 8 s of waiting at most
 
 
 class Projector:
@@ -346,7 +346,7 @@ class Bar(Protocol):
     def close(self) -> object: ...
 
 
-def _catch_up_shown(name: str, bars: Callable[[str], Bar] | None) -> RunResult:
+def catch_up_shown(name: str, bars: Callable[[str], Bar] | None) -> RunResult:
     bar = bars(name) if bars else None
     try:
         return catch_up(name, force=True, progress=bar and bar.update)
@@ -359,7 +359,7 @@ def _catch_up_shown(name: str, bars: Callable[[str], Bar] | None) -> RunResult:
 
 
 def _project_apart(name: str, bars: Callable[[str], Bar] | None, pipe) -> None:
-    """The child's work in `catch_up_beside`: a bulk load when the projector never ran and
+    """The child's work in `ProjectedApart`: a bulk load when the projector never ran and
     can rebuild itself, else (or when the bulk load fails: the store may be slow to answer on
     a busy machine) catch-ups, retried while their failures are transient. Sends its
     RunResult back."""
@@ -389,7 +389,7 @@ def _project_apart(name: str, bars: Callable[[str], Bar] | None, pipe) -> None:
                 break
             if failures:
                 time.sleep(backoff(failures).total_seconds())
-            result = _catch_up_shown(name, bars)
+            result = catch_up_shown(name, bars)
     except Exception as error:
         log.exception("projecting %s apart failed", name)
         result = RunResult(name, "failed", error=f"{type(error).__name__}: {error}")
@@ -399,40 +399,44 @@ def _project_apart(name: str, bars: Callable[[str], Bar] | None, pipe) -> None:
     pipe.close()
 
 
-def catch_up_beside(
-    apart: str, *, first: Sequence[str] = (), bars: Callable[[str], Bar] | None = None
-) -> list[RunResult]:
-    """Catch every projector up, `apart` in a child process beside the others: a bulk load
-    (a first start) on two cores instead of one. `bars(name)` gives a projector's progress
-    display, closed when it is done.
+class ProjectedApart:
+    """One projector caught up in a child process while this one goes on: a bulk load (a first
+    start) on two cores instead of one. `bars(name)` gives its progress display.
 
     Meant for a projector into another store (the search index), which only reads the
     database: database projectors write one at a time however many processes run them (SQLite
-    has one writer). `first` are caught up before the child starts (the read models `apart`
-    reads). A projector that never ran and has its own `rebuild` is rebuilt, not caught up:
-    a rebuild reads the log outside any transaction (a catch-up batch holds SQLite's write
-    lock throughout, which would make the others wait), and the search rebuild writes with
-    refresh off. The runner's guarantees hold: each projector has one runner at a time (its
-    state row), and a failure is the projector's result, not the others'.
+    has one writer), so they stay in this process, and so do the imports, whose events the
+    child reads when it has loaded what it found (its catch-up reads to the head it sees last).
+    The read models it reads must be caught up before it starts. A projector that never ran
+    and has its own `rebuild` is rebuilt, not caught up: a rebuild reads the log outside any
+    transaction (a catch-up batch holds SQLite's write lock throughout, which would make this
+    process wait), and the search rebuild writes with refresh off. The runner's guarantees
+    hold: each projector has one runner at a time (its state row), and a failure is the
+    projector's result, not this process's.
+
+        apart = ProjectedApart("search", bars)   # forks
+        ...                                      # imports, other projectors
+        result = apart.join()                    # its RunResult
     """
-    results = [_catch_up_shown(name, bars) for name in first]
-    # The child must not share this process's database connections: it opens its own.
-    connections.close_all()
-    context = multiprocessing.get_context("fork")
-    receive, send = context.Pipe(duplex=False)
-    child = context.Process(target=_project_apart, args=(apart, bars, send), daemon=True)
-    child.start()
-    send.close()
-    for name in projector_names():
-        if name != apart and name not in first:
-            results.append(_catch_up_shown(name, bars))
-    try:
-        results.append(receive.recv())
-    except EOFError:  # the child died without a word (killed, or out of memory)
-        child.join()
-        results.append(RunResult(apart, "failed", error=f"exit code {child.exitcode}"))
-    child.join()
-    return results
+
+    def __init__(self, name: str, bars: Callable[[str], Bar] | None = None):
+        self.name = name
+        # The child must not share this process's database connections: each opens its own.
+        connections.close_all()
+        context = multiprocessing.get_context("fork")
+        self._receive, send = context.Pipe(duplex=False)
+        self._child = context.Process(target=_project_apart, args=(name, bars, send), daemon=True)
+        self._child.start()
+        send.close()
+
+    def join(self) -> RunResult:
+        try:
+            result = self._receive.recv()
+        except EOFError:  # the child died without a word (killed, or out of memory)
+            self._child.join()
+            result = RunResult(self.name, "failed", error=f"exit code {self._child.exitcode}")
+        self._child.join()
+        return result
 
 
 def rebuild(name: str, *, progress: Callable[[int, int], None] | None = None) -> RunResult:

@@ -2,11 +2,17 @@
 
 The steps are the commands a person could run one by one (codes_import, index_import,
 lay_terms_import, glossary_import, demo_users), called here so that Django starts once, and
-with their projections deferred to one pass at the end: each code is indexed once, with its
-index terms and lay terms, instead of once per import that touches it. In that pass the search
-index is built in a second process beside the database read models (events.projections.
-catch_up_beside). Everything is still written as events first; the read models and the index
-are projected from the log, never shipped.
+with their projections deferred: each code is indexed once, with its index terms and lay
+terms, instead of once per import that touches it. The search index is built in a second
+process (events.projections.ProjectedApart) as soon as the codes and the Alphabetic Index are
+in the log and their read models projected; the lay terms, the glossary and the logins are
+imported, and the database read models projected, beside it. Everything is still written as
+events first; the read models and the index are projected from the log, never shipped.
+
+With --follower (`make run`, whose follower process projects beside the server: deploy/local/
+follow.py), the projections no reader's page needs, the audit log and the stream summary, are
+left to the follower: they are projected in the first half-minute the server answers, instead
+of before it answers.
 
 Each step prints a `[setup] phase=...` line as it begins and ends, and long steps a progress
 line every few seconds, so a plain log shows what is happening, how far it is and how long is
@@ -16,6 +22,7 @@ The steps are called by name (call_command): this module is in the project's ker
 imports no app (tests/test_architecture.py).
 """
 
+import contextlib
 import time
 import urllib.error
 import urllib.request
@@ -27,12 +34,21 @@ from django.db import connection
 from django.db.backends.signals import connection_created
 
 from events.progress import BarsAsLines, phase, progress_bar, projections_deferred
-from events.projections import catch_up, catch_up_beside, pending_events, status
+from events.projections import (
+    ProjectedApart,
+    catch_up,
+    catch_up_shown,
+    pending_events,
+    projector_names,
+    status,
+)
 
 SOURCE = "icd10cm-2026"
 # The search documents carry each code's index terms from the alphabetic_index read model:
 # that one is projected before the index is built beside the others.
 SEARCH, SEARCH_READS = "search", ("alphabetic_index",)
+# What auditors read, not readers: with --follower, projected once the server answers.
+FOR_AUDITORS = ("changelog", "streams")
 # A bulk write to a busy node may take longer than a user's search is allowed to wait.
 BULK_ELASTICSEARCH_TIMEOUT = 120.0
 # For the bulk load only (this process's connections): a large page cache and temporary
@@ -68,24 +84,34 @@ class Command(BaseCommand):
             default=180.0,
             help="seconds to wait for Elasticsearch before projecting (it may still be booting)",
         )
+        parser.add_argument(
+            "--follower",
+            action="store_true",
+            help="a follower process projects beside the server (deploy/local/follow.py): "
+            f"leave it {' and '.join(FOR_AUDITORS)}, which no reader's page needs",
+        )
 
     def handle(self, *args, **options):
         connection_created.connect(_bulk_pragmas)
         if connection.connection is not None:  # already open: give it the pragmas too
             _bulk_pragmas(None, connection)
         try:
-            with phase("first_start", self.stdout):
+            with phase("first_start", self.stdout), contextlib.ExitStack() as search_phase:
                 with phase("migrate", self.stdout):
                     # Here rather than a command of its own: one start of Django fewer.
                     call_command("migrate", "--noinput", verbosity=0)
                 with projections_deferred():
-                    self._content(options)
-                self._project(options["search_wait"])
+                    apart = self._content(options, search_phase)
+                self._project(
+                    apart, search_phase, leave=FOR_AUDITORS if options["follower"] else ()
+                )
         finally:
             connection_created.disconnect(_bulk_pragmas)
             connection.close()  # the pragmas end with this connection
 
-    def _content(self, options):
+    def _content(self, options, search_phase) -> ProjectedApart | None:
+        """The imports, and the search index started beside them once it can be: the
+        projector in its own process, or None when it has nothing to project."""
         out = self.stdout
         # Their tqdm bars show only on a terminal: in a plain log, as a line every few seconds.
         stderr = self.stderr._out
@@ -105,6 +131,7 @@ class Command(BaseCommand):
                 *_flag("--file", options["index_file"]),
                 **streams,
             )
+        apart = self._start_search(options["search_wait"], search_phase)
         with phase("lay_terms", out):
             call_command("lay_terms_import", *_flag("--file", options["lay_terms_file"]), **streams)
         with phase("glossary", out):
@@ -112,6 +139,7 @@ class Command(BaseCommand):
         if not options["no_demo_users"] and settings.DEBUG:
             with phase("demo_users", out):
                 call_command("demo_users", **streams)
+        return apart
 
     def _catch_up(self, name):
         if pending := pending_events(name):
@@ -120,30 +148,52 @@ class Command(BaseCommand):
             ) as bar:
                 catch_up(name, force=True, progress=bar.update)
 
-    def _project(self, search_wait):
-        if not any(row.lag for row in status()):
+    def _bars(self, name):
+        return progress_bar(
+            desc=f"projecting {name}",
+            unit="event",
+            total=pending_events(name),
+            stream=self.stderr._out,
+        )
+
+    def _start_search(self, search_wait, search_phase) -> ProjectedApart | None:
+        """The search index's projector in a process of its own, its phase (`search_index`)
+        open until `_project` joins it; the read models it reads projected first."""
+        if not pending_events(SEARCH):
+            return None  # a later start: the index holds the log already
+        with phase("search_ready", self.stdout):
+            self._wait_for_search(search_wait)
+        for name in SEARCH_READS:
+            self._catch_up(name)
+        search_phase.enter_context(phase("search_index", self.stdout))
+        # A bulk write to a busy node may take longer than a user's search is allowed to wait
+        # (the child process has its own copy of the settings).
+        timeout = settings.ELASTICSEARCH_TIMEOUT
+        settings.ELASTICSEARCH_TIMEOUT = max(timeout, BULK_ELASTICSEARCH_TIMEOUT)
+        try:
+            return ProjectedApart(SEARCH, self._bars)
+        finally:
+            settings.ELASTICSEARCH_TIMEOUT = timeout
+
+    def _project(self, apart, search_phase, *, leave=()):
+        """Every projector but those in `leave` caught up: the database read models here,
+        the search index's child joined, then topped up with what the imports wrote after it
+        last read the log."""
+        lags = {row.name: row.lag for row in status()}
+        behind = [name for name in projector_names() if name not in leave and name != SEARCH]
+        behind = [name for name in behind if lags.get(name)]
+        if apart is None and not behind and not lags.get(SEARCH):
             with phase("projections", self.stdout):
                 pass  # a later start: everything is projected already
             return
-        with phase("search_ready", self.stdout):
-            self._wait_for_search(search_wait)
         with phase("projections", self.stdout):
-            stream = self.stderr._out
-
-            def bars(name):
-                return progress_bar(
-                    desc=f"projecting {name}",
-                    unit="event",
-                    total=pending_events(name),
-                    stream=stream,
-                )
-
-            timeout = settings.ELASTICSEARCH_TIMEOUT
-            settings.ELASTICSEARCH_TIMEOUT = max(timeout, BULK_ELASTICSEARCH_TIMEOUT)
-            try:
-                results = catch_up_beside(SEARCH, first=SEARCH_READS, bars=bars)
-            finally:
-                settings.ELASTICSEARCH_TIMEOUT = timeout
+            # One behind with nothing of its types to apply only moves its checkpoint.
+            results = [catch_up_shown(name, self._bars) for name in behind]
+            if apart is not None:
+                results.append(apart.join())
+                search_phase.close()
+            if any(row.lag for row in status() if row.name == SEARCH):
+                results.append(catch_up_shown(SEARCH, self._bars))
         failed = [result for result in results if result.status not in {"caught_up", "more"}]
         for result in failed:
             self.stderr.write(f"projector {result.name}: {result.status} {result.error}")
