@@ -225,15 +225,25 @@ class SearchProjector(Projector):
         types = sorted(self.handles)
         checkpoint, applied = 0, 0
 
-        def copy_up_to(head, terms=None):
+        def copy_up_to(head, terms=None, terms_hold=0):
+            """Index the codes of the events up to `head`, each with its index terms (`terms`,
+            read once, or per batch). The Alphabetic Index's events up to `terms_hold` are
+            already in `terms`, so in every code's document: the codes they name are not
+            indexed again for them (in a first start, every code of the index a second time,
+            a quarter of the rebuild)."""
             nonlocal checkpoint, applied
             while checkpoint < head:
                 with cyclic_gc_paused():
                     events = read_all(
                         after=checkpoint, limit=self.batch_size, types=types, upto=head
                     )
-                    if events:
-                        write_documents(events, index=name, terms=terms)
+                    fresh = [
+                        event
+                        for event in events
+                        if event.position > terms_hold or event.type not in INDEX_EVENT_TYPES
+                    ]
+                    if fresh:
+                        write_documents(fresh, index=name, terms=terms)
                 applied += len(events)
                 checkpoint = events[-1].position if len(events) == self.batch_size else head
                 if progress:
@@ -242,7 +252,8 @@ class SearchProjector(Projector):
         try:
             # The bulk of the log with every code's index terms read once; the top-up below
             # reads them per batch, so a release decided meanwhile is seen.
-            copy_up_to(head_position(), all_index_terms())
+            terms_hold = index_projected_to()  # read first: the terms hold at least this
+            copy_up_to(head_position(), all_index_terms(), terms_hold)
             with transaction.atomic():
                 ProjectorState.objects.get_or_create(name=self.name)
                 if connection.vendor == "postgresql":
