@@ -80,7 +80,7 @@ AS_THEY_ARE = {
 }
 
 
-def _preparers(fields: list) -> list:
+def preparers(fields: list) -> list:
     """One function per field: its value as the database takes it, as the ORM prepares it."""
     database = connections[DEFAULT_DB_ALIAS]  # the proxy `connection` costs a lookup per use
 
@@ -104,7 +104,7 @@ def _insert(model: type[models.Model], fields: list, rows: Iterator[Sequence]) -
     inserted = 0
     if connection.vendor != "postgresql":
         statement = f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(fields))})"
-        preps = _preparers(fields)
+        preps = preparers(fields)
         with connection.cursor() as cursor:
             while chunk := list(itertools.islice(rows, 1000)):
                 cursor.executemany(
