@@ -36,6 +36,14 @@ interval plus one poll). "after answer" is the same, from the approve response's
 of the wait a user who got the answer then sees. An approval not visible within 30 s counts as
 "not found".
 
+The observers' figures hold the observing request itself: under load a poll takes as long as
+any request, so "the poll that saw it took" is printed beside them. The server's own side,
+from the approval's commit to the index refreshed with it, is in the server's log: each time
+its search projector catches up with new events it logs "search caught up: N ms from the
+commit of its oldest new event to searchable" (events.tasks). `--server-log FILE` (make run's
+output, or run-prod's .local/prod/logs/worker.log) reads the lines the log gained during the
+run and prints their p50/p95.
+
 Users: `--manage "COMMAND"` runs COMMAND shell -c ... (COMMAND being how manage.py runs for that
 server, e.g. ".venv/bin/python manage.py" in a `make run` clone, or
 ".venv/bin/python deploy/local/prodstack.py manage" for `make run-prod`) to create or reset the
@@ -148,6 +156,8 @@ class Observation:
     approve_start: float
     approve_end: float = 0.0
     found: dict[str, float] = field(default_factory=dict)  # "search"/"page" -> monotonic time
+    # How long the poll that first showed it took: the observation's own share of the time.
+    seen_poll: dict[str, float] = field(default_factory=dict)
 
 
 class Person:
@@ -331,7 +341,7 @@ class Load:
         deadline = observation.approve_start + FOUND_WITHIN
         while time.monotonic() < deadline:
             if how == "search":
-                answer, _ = observer.call(
+                answer, seconds = observer.call(
                     "GET",
                     "/api/v1/codes/search",
                     params={"q": observation.word, "system": SYSTEM},
@@ -342,12 +352,13 @@ class Load:
                     and any(hit["code"] == observation.code for hit in answer.json()["hits"])
                 )
             else:
-                answer, _ = observer.call(
+                answer, seconds = observer.call(
                     "GET", f"/codes/{SYSTEM}/{observation.code}", headers={"Accept": "text/html"}
                 )
                 seen = answer is not None and observation.word in answer.text
             if seen:
                 observation.found[how] = time.monotonic()
+                observation.seen_poll[how] = seconds
                 return
             time.sleep(self.args.poll)
 
@@ -359,6 +370,7 @@ class Load:
             threading.Thread(target=self.client, args=(person, random.Random(n)))
             for n, person in enumerate(self.clients)
         ]
+        log_from = _size(self.args.server_log)
         started = time.monotonic()
         for thread in threads:
             thread.start()
@@ -367,7 +379,10 @@ class Load:
         elapsed = time.monotonic() - started
         for thread in self.observer_threads:
             thread.join()
-        return self.report(elapsed)
+        result = self.report(elapsed)
+        if self.args.server_log:
+            result["server_delay"] = server_delays(self.args.server_log, log_from)
+        return result
 
     def report(self, elapsed: float) -> dict:
         by_kind = defaultdict(list)
@@ -391,6 +406,7 @@ class Load:
             found = [o for o in self.observations if how in o.found]
             since_start = [o.found[how] - o.approve_start for o in found]
             since_answer = [o.found[how] - o.approve_end for o in found]
+            polls = [o.seen_poll[how] for o in found]
             visible[how] = {
                 "approvals": len(self.observations),
                 "not_found": len(self.observations) - len(found),
@@ -399,6 +415,8 @@ class Load:
                 "max_s": max(since_start, default=float("nan")),
                 "after_answer_p50_s": _percentile(since_answer, 50),
                 "after_answer_p95_s": _percentile(since_answer, 95),
+                "seen_poll_p50_s": _percentile(polls, 50),
+                "seen_poll_p95_s": _percentile(polls, 95),
             }
         return {
             "url": self.args.url,
@@ -418,6 +436,30 @@ class Load:
                 for (kind, status), body in sorted(self.first_errors.items())
             ],
         }
+
+
+# What the server logs each time its search projector has caught up with new events
+# (events.tasks.catch_up_projections, in make run's follower and in run-prod's Celery worker).
+DELAY_LINE = re.compile(r"search caught up: (\d+) ms from the commit of its oldest new event")
+
+
+def _size(path: str | None) -> int:
+    return os.path.getsize(path) if path and os.path.exists(path) else 0
+
+
+def server_delays(path: str, start: int) -> dict:
+    """The server's side of approval to searchable, from the lines its log gained in the run:
+    commit to searchable, p50/p95 over the search projector's runs that applied something."""
+    with open(path, "rb") as log:
+        log.seek(start)
+        text = log.read().decode(errors="replace")
+    delays = [int(ms) / 1000 for ms in DELAY_LINE.findall(text)]
+    return {
+        "runs": len(delays),
+        "p50_s": _percentile(delays, 50),
+        "p95_s": _percentile(delays, 95),
+        "max_s": max(delays, default=float("nan")),
+    }
 
 
 def _percentile(values: list[float], percent: int) -> float:
@@ -470,6 +512,15 @@ def print_report(result: dict) -> None:
             f"(after answer p50 {row['after_answer_p50_s']:.3f} s, "
             f"p95 {row['after_answer_p95_s']:.3f} s)  not found: {row['not_found']}"
         )
+        print(
+            f"          the poll that saw it took p50 {row['seen_poll_p50_s']:.3f} s, "
+            f"p95 {row['seen_poll_p95_s']:.3f} s"
+        )
+    if delay := result.get("server_delay"):
+        print(
+            f"server: commit to searchable (search projector, {delay['runs']} runs) "
+            f"p50 {delay['p50_s']:.3f} s  p95 {delay['p95_s']:.3f} s  max {delay['max_s']:.3f} s"
+        )
 
 
 def main() -> int:
@@ -481,6 +532,11 @@ def main() -> int:
     parser.add_argument("--poll", type=float, default=0.04, help="observer poll interval, s")
     parser.add_argument("--manage", help="how manage.py runs for this server (creates users)")
     parser.add_argument("--json", help="also write the figures to this file")
+    parser.add_argument(
+        "--server-log",
+        help="the server's log (make run's output, run-prod's worker.log): report the commit "
+        "to searchable delays it logs during the run",
+    )
     args = parser.parse_args()
     names = [f"load-client-{n}" for n in range(args.clients)]
     names += [f"load-observer-{n}" for n in range(OBSERVERS)]

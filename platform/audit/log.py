@@ -154,6 +154,7 @@ class ChangeLogProjector(Projector):
 
     name = "changelog"
     upcast = False
+    for_auditors = True
     batch_size = 5000
 
     def apply(self, events: Sequence[RecordedEvent]) -> None:

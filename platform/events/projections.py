@@ -47,6 +47,10 @@ class Projector:
     transactional: bool = True
     batch_size: int = 500
     upcast: bool = True  # False for projectors that read only the envelope, not the data
+    # What auditors read (the audit log, the stream summary), not a reader's page or search:
+    # after a commit it is caught up after the others, and a first start may leave it to the
+    # follower (first_start --follower).
+    for_auditors: bool = False
 
     def apply(self, events: Sequence[RecordedEvent]) -> None:
         raise NotImplementedError

@@ -7,6 +7,7 @@ from events.projections import Projector
 
 class StreamSummaryProjector(Projector):
     name = "streams"
+    for_auditors = True
     upcast = False  # it reads only the envelope, so it follows events of any type or schema
 
     def apply(self, events):

@@ -7,6 +7,7 @@ import time
 from celery import shared_task
 from django.conf import settings
 from django.db import close_old_connections
+from django.utils import timezone
 
 from codeledger.background import run_after_commit
 from events.models import Event, ProjectorState
@@ -31,7 +32,13 @@ def catch_up_projections() -> list[dict]:
     the first find nothing to do in one query instead of a transaction per projector (under
     load these duplicates were most of the worker's time, and made the next commit's task wait).
     """
-    results = [_catch_up(name) for name in projectors_behind()]
+    behind = projectors_behind()
+    waiting_since = _oldest_waiting(SEARCH) if SEARCH in behind else None
+    results = []
+    for name in behind:
+        results.append(_catch_up(name))
+        if name == SEARCH and waiting_since and results[-1].applied:
+            _log_delay(waiting_since)
     busy = [result.name for result in results if result.status == "busy"]
     deadline = time.monotonic() + BUSY_WAIT_SECONDS
     while busy and time.monotonic() < deadline:
@@ -46,11 +53,13 @@ def projectors_behind() -> list[str]:
     """The registered projectors whose checkpoint is below the head. One at the head has
     nothing to read: its run would end without a write.
 
-    Those with events of the types they handle after their checkpoint come first, in name
-    order (the order of events.projections.catch_up_all, which projectors that read another's
-    read model rely on); then those whose run only moves their checkpoint. After an approval
-    the code's page and its search document are made before the catch-ups that write
-    nothing, each a transaction (on SQLite, a turn at the write lock).
+    Those with events of the types they handle after their checkpoint come first, those for
+    readers before those for auditors (the audit log, which handles every event), each group in
+    name order (the order of events.projections.catch_up_all, which projectors that read
+    another's read model rely on); then those whose run only moves their checkpoint. After an
+    approval the code's page and its search document are made before the audit log's entry
+    and the catch-ups that write nothing, each a transaction (on SQLite, a turn at the write
+    lock).
     """
     head = head_position()
     checkpoints = dict(ProjectorState.objects.values_list("name", "checkpoint"))
@@ -63,7 +72,33 @@ def projectors_behind() -> list[str]:
             events = events.filter(type__in=handles)
         return not events.exists()
 
-    return sorted(behind, key=nothing_to_apply)  # stable: name order within each group
+    def order(name: str) -> tuple[bool, bool]:
+        return nothing_to_apply(name), get_projector(name).for_auditors
+
+    return sorted(behind, key=order)  # stable: name order within each group
+
+
+SEARCH = "search"
+DELAY_LOG = "search caught up: %d ms from the commit of its oldest new event to searchable"
+
+
+def _oldest_waiting(name: str):
+    """When the oldest event of its types after the projector's checkpoint was recorded (its
+    commit follows within milliseconds), or None."""
+    checkpoint = (
+        ProjectorState.objects.filter(name=name).values_list("checkpoint", flat=True).first() or 0
+    )
+    events = Event.objects.filter(position__gt=checkpoint)
+    if (handles := get_projector(name).handles) is not None:
+        events = events.filter(type__in=sorted(handles))
+    return events.order_by("position").values_list("recorded_at", flat=True).first()
+
+
+def _log_delay(since) -> None:
+    """How long a change took to be searchable, the server's side of it: from its commit to
+    the end of the search projector's run (the index refreshed). bench/load.py reads these
+    lines (--server-log) beside what its observers saw through requests."""
+    log.info(DELAY_LOG, (timezone.now() - since).total_seconds() * 1000)
 
 
 def _pause_for_the_holder() -> None:

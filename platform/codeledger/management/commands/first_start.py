@@ -38,6 +38,7 @@ from events.projections import (
     ProjectedApart,
     catch_up,
     catch_up_shown,
+    get_projector,
     pending_events,
     projector_names,
     status,
@@ -47,8 +48,6 @@ SOURCE = "icd10cm-2026"
 # The search documents carry each code's index terms from the alphabetic_index read model:
 # that one is projected before the index is built beside the others.
 SEARCH, SEARCH_READS = "search", ("alphabetic_index",)
-# What auditors read, not readers: with --follower, projected once the server answers.
-FOR_AUDITORS = ("changelog", "streams")
 # A bulk write to a busy node may take longer than a user's search is allowed to wait.
 BULK_ELASTICSEARCH_TIMEOUT = 120.0
 # For the bulk load only (this process's connections): a large page cache and temporary
@@ -88,7 +87,8 @@ class Command(BaseCommand):
             "--follower",
             action="store_true",
             help="a follower process projects beside the server (deploy/local/follow.py): "
-            f"leave it {' and '.join(FOR_AUDITORS)}, which no reader's page needs",
+            "leave it the projections for auditors (the audit log, the stream summary), which "
+            "no reader's page needs",
         )
 
     def handle(self, *args, **options):
@@ -102,9 +102,8 @@ class Command(BaseCommand):
                     call_command("migrate", "--noinput", verbosity=0)
                 with projections_deferred():
                     apart = self._content(options, search_phase)
-                self._project(
-                    apart, search_phase, leave=FOR_AUDITORS if options["follower"] else ()
-                )
+                leave = _for_auditors() if options["follower"] else ()
+                self._project(apart, search_phase, leave=leave)
         finally:
             connection_created.disconnect(_bulk_pragmas)
             connection.close()  # the pragmas end with this connection
@@ -224,6 +223,10 @@ class Command(BaseCommand):
                     f"{seconds:.0f} s"
                 )
             time.sleep(0.5)
+
+
+def _for_auditors() -> tuple[str, ...]:
+    return tuple(name for name in projector_names() if get_projector(name).for_auditors)
 
 
 def _flag(name, value):
