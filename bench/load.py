@@ -451,7 +451,7 @@ def server_delays(path: str, start: int) -> dict:
     """The server's side of approval to searchable, from the lines its log gained in the run:
     commit to searchable, p50/p95 over the search projector's runs that applied something."""
     with open(path, "rb") as log:
-        log.seek(start)
+        log.seek(start if _size(path) >= start else 0)  # rotated or truncated meanwhile
         text = log.read().decode(errors="replace")
     delays = [int(ms) / 1000 for ms in DELAY_LINE.findall(text)]
     return {
@@ -549,6 +549,8 @@ def main() -> int:
         parser.error("--manage or LOAD_PASSWORD: the bench's people need a password")
     else:
         tokens = {}
+    if args.server_log and not os.path.isfile(args.server_log):
+        parser.error(f"--server-log {args.server_log}: no such file")
     result = Load(args, password, tokens).run()
     print_report(result)
     if args.json:

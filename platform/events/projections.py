@@ -18,6 +18,8 @@ store (`is_transient`) never halt a projector: it waits and retries.
 
 import logging
 import multiprocessing
+import os
+import signal
 import time
 import uuid
 from collections.abc import Callable, Sequence
@@ -441,6 +443,13 @@ class ProjectedApart:
             result = RunResult(self.name, "failed", error=f"exit code {self._child.exitcode}")
         self._child.join()
         return result
+
+    def stop(self) -> None:
+        """Stop the child and wait for it (this process failed, or was interrupted): an
+        interrupt, so that its rebuild removes the index it was building."""
+        if self._child.is_alive():
+            os.kill(self._child.pid, signal.SIGINT)
+        self._child.join()
 
 
 def rebuild(name: str, *, progress: Callable[[int, int], None] | None = None) -> RunResult:

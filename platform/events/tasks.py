@@ -34,16 +34,19 @@ def catch_up_projections() -> list[dict]:
     """
     behind = projectors_behind()
     waiting_since = _oldest_waiting(SEARCH) if SEARCH in behind else None
-    results = []
-    for name in behind:
-        results.append(_catch_up(name))
-        if name == SEARCH and waiting_since and results[-1].applied:
+
+    def run(name: str) -> RunResult:
+        result = _catch_up(name)
+        if name == SEARCH and waiting_since and result.applied and result.status == "caught_up":
             _log_delay(waiting_since)
+        return result
+
+    results = [run(name) for name in behind]
     busy = [result.name for result in results if result.status == "busy"]
     deadline = time.monotonic() + BUSY_WAIT_SECONDS
     while busy and time.monotonic() < deadline:
         _pause_for_the_holder()
-        again = {name: _catch_up(name) for name in busy}
+        again = {name: run(name) for name in busy}
         results = [again.get(result.name, result) for result in results]
         busy = [name for name, result in again.items() if result.status == "busy"]
     return [result.__dict__ for result in results]

@@ -95,22 +95,27 @@ class Command(BaseCommand):
         connection_created.connect(_bulk_pragmas)
         if connection.connection is not None:  # already open: give it the pragmas too
             _bulk_pragmas(None, connection)
+        self._apart = None
         try:
             with phase("first_start", self.stdout), contextlib.ExitStack() as search_phase:
                 with phase("migrate", self.stdout):
                     # Here rather than a command of its own: one start of Django fewer.
                     call_command("migrate", "--noinput", verbosity=0)
                 with projections_deferred():
-                    apart = self._content(options, search_phase)
+                    self._content(options, search_phase)
                 leave = _for_auditors() if options["follower"] else ()
-                self._project(apart, search_phase, leave=leave)
+                self._project(search_phase, options["search_wait"], leave=leave)
+        except BaseException:
+            if self._apart is not None:  # an import failed, or Ctrl-C, while the index builds
+                self._apart.stop()
+            raise
         finally:
             connection_created.disconnect(_bulk_pragmas)
             connection.close()  # the pragmas end with this connection
 
-    def _content(self, options, search_phase) -> ProjectedApart | None:
-        """The imports, and the search index started beside them once it can be: the
-        projector in its own process, or None when it has nothing to project."""
+    def _content(self, options, search_phase) -> None:
+        """The imports, and the search index started beside them once it can be (in a process
+        of its own, `self._apart`, when it has something to project)."""
         out = self.stdout
         # Their tqdm bars show only on a terminal: in a plain log, as a line every few seconds.
         stderr = self.stderr._out
@@ -130,7 +135,7 @@ class Command(BaseCommand):
                 *_flag("--file", options["index_file"]),
                 **streams,
             )
-        apart = self._start_search(options["search_wait"], search_phase)
+        self._start_search(options["search_wait"], search_phase)
         with phase("lay_terms", out):
             call_command("lay_terms_import", *_flag("--file", options["lay_terms_file"]), **streams)
         with phase("glossary", out):
@@ -138,7 +143,6 @@ class Command(BaseCommand):
         if not options["no_demo_users"] and settings.DEBUG:
             with phase("demo_users", out):
                 call_command("demo_users", **streams)
-        return apart
 
     def _catch_up(self, name):
         if pending := pending_events(name):
@@ -155,32 +159,28 @@ class Command(BaseCommand):
             stream=self.stderr._out,
         )
 
-    def _start_search(self, search_wait, search_phase) -> ProjectedApart | None:
-        """The search index's projector in a process of its own, its phase (`search_index`)
-        open until `_project` joins it; the read models it reads projected first."""
+    def _start_search(self, search_wait, search_phase) -> None:
+        """The search index's projector in a process of its own (`self._apart`), its phase
+        (`search_index`) open until `_project` joins it; the read models it reads projected
+        first."""
         if not pending_events(SEARCH):
-            return None  # a later start: the index holds the log already
+            return  # a later start: the index holds the log already
         with phase("search_ready", self.stdout):
             self._wait_for_search(search_wait)
         for name in SEARCH_READS:
             self._catch_up(name)
         search_phase.enter_context(phase("search_index", self.stdout))
-        # A bulk write to a busy node may take longer than a user's search is allowed to wait
-        # (the child process has its own copy of the settings).
-        timeout = settings.ELASTICSEARCH_TIMEOUT
-        settings.ELASTICSEARCH_TIMEOUT = max(timeout, BULK_ELASTICSEARCH_TIMEOUT)
-        try:
-            return ProjectedApart(SEARCH, self._bars)
-        finally:
-            settings.ELASTICSEARCH_TIMEOUT = timeout
+        with _bulk_timeout():  # the child process keeps its copy of the settings
+            self._apart = ProjectedApart(SEARCH, self._bars)
 
-    def _project(self, apart, search_phase, *, leave=()):
+    def _project(self, search_phase, search_wait, *, leave=()):
         """Every projector but those in `leave` caught up: the database read models here,
         the search index's child joined, then topped up with what the imports wrote after it
         last read the log."""
         lags = {row.name: row.lag for row in status()}
         behind = [name for name in projector_names() if name not in leave and name != SEARCH]
         behind = [name for name in behind if lags.get(name)]
+        apart = self._apart
         if apart is None and not behind and not lags.get(SEARCH):
             with phase("projections", self.stdout):
                 pass  # a later start: everything is projected already
@@ -189,10 +189,28 @@ class Command(BaseCommand):
             # One behind with nothing of its types to apply only moves its checkpoint.
             results = [catch_up_shown(name, self._bars) for name in behind]
             if apart is not None:
-                results.append(apart.join())
+                child = apart.join()
+                self._apart = None
                 search_phase.close()
+                results.append(child)
             if any(row.lag for row in status() if row.name == SEARCH):
-                results.append(catch_up_shown(SEARCH, self._bars))
+                if apart is None:  # a later start whose lay terms changed: the node may boot
+                    self._wait_for_search(search_wait)
+                with _bulk_timeout():
+                    topped_up = catch_up_shown(SEARCH, self._bars)
+                results.append(topped_up)
+                if (
+                    apart is not None
+                    and child.status == "failed"
+                    and topped_up.status
+                    in {
+                        "caught_up",
+                        "more",
+                    }
+                ):
+                    # The catch-up did what the child's bulk load could not: say so, go on.
+                    self.stderr.write(f"projector search: its bulk load failed ({child.error})")
+                    results.remove(child)
         failed = [result for result in results if result.status not in {"caught_up", "more"}]
         for result in failed:
             self.stderr.write(f"projector {result.name}: {result.status} {result.error}")
@@ -223,6 +241,17 @@ class Command(BaseCommand):
                     f"{seconds:.0f} s"
                 )
             time.sleep(0.5)
+
+
+@contextlib.contextmanager
+def _bulk_timeout():
+    """A bulk write to a busy node may take longer than a user's search is allowed to wait."""
+    timeout = settings.ELASTICSEARCH_TIMEOUT
+    settings.ELASTICSEARCH_TIMEOUT = max(timeout, BULK_ELASTICSEARCH_TIMEOUT)
+    try:
+        yield
+    finally:
+        settings.ELASTICSEARCH_TIMEOUT = timeout
 
 
 def _for_auditors() -> tuple[str, ...]:
