@@ -369,6 +369,9 @@ def _project_apart(name: str, bars: Callable[[str], Bar] | None, pipe) -> None:
     can rebuild itself, else (or when the bulk load fails: the store may be slow to answer on
     a busy machine) catch-ups, retried while their failures are transient. Sends its
     RunResult back."""
+    # An interrupt (ProjectedApart.stop, or Ctrl-C) raises here whatever the parent made of
+    # SIGINT: the rebuild's cleanup runs on the way out.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     result = None
     try:
         state = ProjectorState.objects.filter(name=name).first()

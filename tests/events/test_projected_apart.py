@@ -3,6 +3,7 @@ start builds the search index beside its imports: when the parent fails or is in
 stops the child so that the child's rebuild cleans up (a half-built index is removed), rather
 than leaving it to be killed at exit without its cleanup."""
 
+import signal
 import time
 
 import pytest
@@ -53,4 +54,24 @@ def test_a_stopped_child_runs_its_rebuilds_cleanup_and_is_waited_for(tmp_path):
         assert (tmp_path / "cleaned-up").exists()
         assert not apart._child.is_alive()
     finally:
+        unregister("test-blocking")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_child_is_stopped_even_when_this_process_ignores_interrupts(tmp_path):
+    """What the parent does with SIGINT (a server's handler, an ignoring library) is no
+    reason for the child to keep building: it was stopped 60 s late in a full test run."""
+    register(Blocking(tmp_path))
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        apart = ProjectedApart("test-blocking")
+        assert wait_for(tmp_path / "started")
+
+        started = time.monotonic()
+        apart.stop()
+
+        assert time.monotonic() - started < 30
+        assert (tmp_path / "cleaned-up").exists()
+    finally:
+        signal.signal(signal.SIGINT, previous)
         unregister("test-blocking")
