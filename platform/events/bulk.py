@@ -98,24 +98,31 @@ def preparers(fields: list) -> list:
     return [preparer(field) for field in fields]
 
 
+def insert_prepared(
+    model: type[models.Model], fields: list, preps: list, rows: Iterator[Sequence]
+) -> int:
+    """Elsewhere than PostgreSQL: rows in `fields` order, each value through its preparer
+    (`preparers`, or one of the caller's), by executemany a thousand at a time."""
+    table = connection.ops.quote_name(model._meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
+    statement = f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(fields))})"
+    inserted = 0
+    with connection.cursor() as cursor:
+        while chunk := list(itertools.islice(rows, 1000)):
+            cursor.executemany(
+                statement,
+                [[prep(value) for prep, value in zip(preps, row, strict=True)] for row in chunk],
+            )
+            inserted += len(chunk)
+    return inserted
+
+
 def _insert(model: type[models.Model], fields: list, rows: Iterator[Sequence]) -> int:
+    if connection.vendor != "postgresql":
+        return insert_prepared(model, fields, preparers(fields), rows)
     table = connection.ops.quote_name(model._meta.db_table)
     columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
     inserted = 0
-    if connection.vendor != "postgresql":
-        statement = f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(fields))})"
-        preps = preparers(fields)
-        with connection.cursor() as cursor:
-            while chunk := list(itertools.islice(rows, 1000)):
-                cursor.executemany(
-                    statement,
-                    [
-                        [prep(value) for prep, value in zip(preps, row, strict=True)]
-                        for row in chunk
-                    ],
-                )
-                inserted += len(chunk)
-        return inserted
     converters = [_converter(field) for field in fields]
     with connection.cursor() as cursor, cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
         for row in rows:

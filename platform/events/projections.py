@@ -538,15 +538,22 @@ def skip(name: str, *, position: int, reason: str) -> ProjectorState:
     return state
 
 
+def unapplied(name: str, checkpoint: int | None = None):
+    """The events of the projector's types after its checkpoint (read unless given), as a
+    queryset."""
+    if checkpoint is None:
+        state = ProjectorState.objects.filter(name=name).values_list("checkpoint", flat=True)
+        checkpoint = next(iter(state), 0)
+    events = Event.objects.filter(position__gt=checkpoint)
+    if (handles := get_projector(name).handles) is not None:
+        events = events.filter(type__in=sorted(handles))
+    return events
+
+
 def pending_events(name: str) -> int:
     """How many events the projector has still to apply: those of its types after its
     checkpoint (what its progress counts; `status` counts every event, for the lag)."""
-    projector = get_projector(name)
-    state = ProjectorState.objects.filter(name=name).values_list("checkpoint", flat=True)
-    events = Event.objects.filter(position__gt=next(iter(state), 0))
-    if projector.handles is not None:
-        events = events.filter(type__in=sorted(projector.handles))
-    return events.count()
+    return unapplied(name).count()
 
 
 @dataclass

@@ -7,7 +7,6 @@ rolled-back appends stay as gaps that nobody waits for.
 """
 
 import enum
-import itertools
 import json
 import logging
 import uuid
@@ -21,7 +20,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from events import registry
-from events.bulk import preparers
+from events.bulk import insert_prepared, preparers
 from events.canonical import (
     GENESIS_HASH,
     canonical_dumps,
@@ -508,19 +507,13 @@ def _load(rows: Iterator[tuple]) -> None:
     # SQLite: the rows as they are, data and meta as the JSON text they are (a JSON column's
     # text), the other values prepared as the ORM prepares them; through the ORM (an Event
     # per row, its JSON parsed and written again) this was half of a code set's first import.
-    names = _COLUMNS.split(", ")
-    preps = preparers([Event._meta.get_field(name) for name in names])
+    fields = [Event._meta.get_field(name) for name in _COLUMNS.split(", ")]
     preps = [
-        (lambda text: text) if name in ("data", "meta") else prep
-        for name, prep in zip(names, preps, strict=True)
+        (lambda text: text) if field.name in ("data", "meta") else prep
+        for field, prep in zip(fields, preparers(fields), strict=True)
     ]
-    statement = f"INSERT INTO events_event ({_COLUMNS}) VALUES ({', '.join(['%s'] * len(names))})"
-    with connection.wrap_database_errors, connection.cursor() as cursor:
-        while chunk := list(itertools.islice(rows, LOAD_CHUNK)):
-            cursor.executemany(
-                statement,
-                [[prep(value) for prep, value in zip(preps, row, strict=True)] for row in chunk],
-            )
+    with connection.wrap_database_errors:
+        insert_prepared(Event, fields, preps, rows)
 
 
 def _as_objects(rows: list[tuple]) -> list[Event]:

@@ -10,8 +10,8 @@ from django.db import close_old_connections
 from django.utils import timezone
 
 from codeledger.background import run_after_commit
-from events.models import Event, ProjectorState
-from events.projections import RunResult, catch_up, get_projector, projector_names
+from events.models import ProjectorState
+from events.projections import RunResult, catch_up, get_projector, projector_names, unapplied
 from events.store import head_position
 
 log = logging.getLogger(__name__)
@@ -69,11 +69,7 @@ def projectors_behind() -> list[str]:
     behind = [name for name in projector_names() if checkpoints.get(name, 0) < head]
 
     def nothing_to_apply(name: str) -> bool:
-        events = Event.objects.filter(position__gt=checkpoints.get(name, 0))
-        handles = get_projector(name).handles
-        if handles is not None:
-            events = events.filter(type__in=handles)
-        return not events.exists()
+        return not unapplied(name, checkpoints.get(name, 0)).exists()
 
     def order(name: str) -> tuple[bool, bool]:
         return nothing_to_apply(name), get_projector(name).for_auditors
@@ -88,13 +84,7 @@ DELAY_LOG = "search caught up: %d ms from the commit of its oldest new event to 
 def _oldest_waiting(name: str):
     """When the oldest event of its types after the projector's checkpoint was recorded (its
     commit follows within milliseconds), or None."""
-    checkpoint = (
-        ProjectorState.objects.filter(name=name).values_list("checkpoint", flat=True).first() or 0
-    )
-    events = Event.objects.filter(position__gt=checkpoint)
-    if (handles := get_projector(name).handles) is not None:
-        events = events.filter(type__in=sorted(handles))
-    return events.order_by("position").values_list("recorded_at", flat=True).first()
+    return unapplied(name).order_by("position").values_list("recorded_at", flat=True).first()
 
 
 def _log_delay(since) -> None:

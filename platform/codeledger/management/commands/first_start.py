@@ -45,6 +45,7 @@ from events.projections import (
 )
 
 SOURCE = "icd10cm-2026"
+DONE = {"caught_up", "more"}  # a projector's run went through
 # The search documents carry each code's index terms from the alphabetic_index read model:
 # that one is projected before the index is built beside the others.
 SEARCH, SEARCH_READS = "search", ("alphabetic_index",)
@@ -145,10 +146,9 @@ class Command(BaseCommand):
                 call_command("demo_users", **streams)
 
     def _catch_up(self, name):
-        if pending := pending_events(name):
-            with progress_bar(
-                desc=f"projecting {name}", unit="event", total=pending, stream=self.stderr._out
-            ) as bar:
+        """Caught up with progress; unlike catch_up_shown, a failure stops the start."""
+        if pending_events(name):
+            with self._bars(name) as bar:
                 catch_up(name, force=True, progress=bar.update)
 
     def _bars(self, name):
@@ -199,19 +199,11 @@ class Command(BaseCommand):
                 with _bulk_timeout():
                     topped_up = catch_up_shown(SEARCH, self._bars)
                 results.append(topped_up)
-                if (
-                    apart is not None
-                    and child.status == "failed"
-                    and topped_up.status
-                    in {
-                        "caught_up",
-                        "more",
-                    }
-                ):
+                if apart is not None and child.status == "failed" and topped_up.status in DONE:
                     # The catch-up did what the child's bulk load could not: say so, go on.
                     self.stderr.write(f"projector search: its bulk load failed ({child.error})")
                     results.remove(child)
-        failed = [result for result in results if result.status not in {"caught_up", "more"}]
+        failed = [result for result in results if result.status not in DONE]
         for result in failed:
             self.stderr.write(f"projector {result.name}: {result.status} {result.error}")
         if failed:
